@@ -1,0 +1,223 @@
+"""The `kader` command: the console shell, migrations, cadres and villages."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.settings import Settings
+from rules.phones import InvalidPhoneError, normalise_mobile
+from rules.timezones import zone_label
+
+_PHONE_REASONS = {
+    "format": "it is not a phone number",
+    "not_indonesian": "it is not an Indonesian number",
+    "not_mobile": "it is not an Indonesian mobile number",
+}
+
+
+class CommandError(Exception):
+    """A user error in a command's arguments, printed without a traceback."""
+
+
+def _database_url(args: argparse.Namespace, settings: Settings) -> str:
+    return getattr(args, "database", None) or settings.database_url
+
+
+def _phone(text: str) -> str:
+    try:
+        return normalise_mobile(text)
+    except InvalidPhoneError as error:
+        reason = _PHONE_REASONS.get(getattr(error, "reason", ""), "it is not valid")
+        raise CommandError(f"{text!r} is not accepted as a phone: {reason} (for example 0812 3456 7890)") from error
+
+
+# -- shell ------------------------------------------------------------------------------
+
+
+async def _shell(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import ConsoleShell
+    from bot.demo import DEMO_PHONE, seed_demo_if_empty
+    from bot.runtime import build_engine, prepare_database
+
+    phone = _phone(args.phone) if args.phone else DEMO_PHONE
+    database = prepare_database(_database_url(args, settings))
+    try:
+        seed = None if args.phone else await seed_demo_if_empty(database)
+        shell = ConsoleShell(build_engine(database), database, phone)
+        if args.lang:
+            await shell.set_language(args.lang)
+        await shell.greet(seed)
+        await shell.run()
+    finally:
+        await database.close()
+    return 0
+
+
+# -- db -----------------------------------------------------------------------------------
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import migrate
+    from storage.urls import redacted
+
+    url = _database_url(args, settings)
+    migrate.upgrade(url)
+    print(f"{redacted(url)} is at revision {migrate.current_revision(url)}")
+    return 0
+
+
+# -- cadres -------------------------------------------------------------------------------
+
+
+async def _cadre_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import prepare_database
+    from rules.regions import village_info
+    from storage import audit, contacts, people, villages
+
+    phone = _phone(args.phone)
+    name = " ".join(args.name.split())
+    if not 2 <= len(name) <= 100:
+        raise CommandError("the name must be 2 to 100 characters")
+    codes = args.village or []
+    if not codes and not args.admin:
+        raise CommandError("give at least one --village CODE (or --admin)")
+    infos = []
+    for code in codes:
+        info = village_info(code)
+        if info is None:
+            raise CommandError(f"{code!r} is not a Kemendagri village code (try `kader village search NAME`)")
+        infos.append(info)
+    database = prepare_database(_database_url(args, settings))
+    try:
+        async with database.transaction() as session:
+            for info in infos:
+                await villages.ensure_village(session, info)
+            person = await people.add_person(session, name, phone, [i.code for i in infos], admin=args.admin)
+            linked = await contacts.link_person_to_contacts(session, person.id, phone)
+            await audit.record_event(
+                session,
+                "person.roles",
+                subject_type="person",
+                subject_id=str(person.id),
+                details={"villages": [i.code for i in infos], "admin": bool(args.admin)},
+            )
+    finally:
+        await database.close()
+    where = ", ".join(f"{i.name} ({i.code})" for i in infos)
+    role = "admin" + (f" and cadre of {where}" if infos else "") if args.admin else f"cadre of {where}"
+    print(f"{name} ({phone}) is {role}." + (f" Linked to {linked} existing conversation(s)." if linked else ""))
+    return 0
+
+
+async def _cadre_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import prepare_database
+    from storage import people
+
+    database = prepare_database(_database_url(args, settings))
+    try:
+        async with database.transaction() as session:
+            rows = await people.list_staff(session)
+            table = Table(title="Cadres and admins")
+            for column in ("Name", "Phone", "Role", "Villages"):
+                table.add_column(column)
+            for person, served in rows:
+                staff = people.staff_of(person)
+                role = ", ".join(r for r, on in (("admin", staff.is_admin), ("cadre", staff.is_cadre)) if on)
+                table.add_row(person.name, person.phone, role, "\n".join(f"{v.code} {v.name}" for v in served))
+    finally:
+        await database.close()
+    Console().print(table if rows else "No cadres yet: add one with `kader cadre add`.")
+    return 0
+
+
+# -- villages -----------------------------------------------------------------------------
+
+
+def _village_search(args: argparse.Namespace, settings: Settings) -> int:
+    from rules.regions import search_villages
+
+    found = search_villages(" ".join(args.text), limit=args.limit)
+    if not found:
+        print("No village matches. Try part of the name, or a code prefix such as 63.10.02.")
+        return 1
+    table = Table(title=f"Villages matching {' '.join(args.text)!r}")
+    for column in ("Code", "Village", "Kecamatan", "Kabupaten/Kota", "Province", "Zone"):
+        table.add_column(column)
+    for v in found:
+        table.add_row(v.code, v.name, v.district, v.regency, v.province, zone_label(v.timezone))
+    Console().print(table)
+    return 0
+
+
+# -- the parser ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every `kader` command."""
+    parser = argparse.ArgumentParser(
+        prog="kader",
+        description="BPJS Ketenagakerjaan bot for village cadres: console shell and administration.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    shell = commands.add_parser("shell", help="talk to the bot in this terminal (no tokens needed)")
+    shell.add_argument("--phone", help="the phone you talk as, e.g. +6281234567890 (default: the demo cadre)")
+    shell.add_argument("--lang", choices=("id", "en"), help="conversation language (default: as remembered)")
+    shell.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
+    shell.set_defaults(run=_shell, is_async=True)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply every pending migration")
+    upgrade.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
+    upgrade.set_defaults(run=_db_upgrade, is_async=False)
+
+    cadre = commands.add_parser("cadre", help="cadres and admins")
+    cadre_commands = cadre.add_subparsers(dest="cadre_command", metavar="COMMAND", required=True)
+    add = cadre_commands.add_parser("add", help="add a cadre of one or more villages, or an admin")
+    add.add_argument("--name", required=True, help="full name")
+    add.add_argument("--phone", required=True, help="Indonesian mobile number, e.g. 0812 3456 7890")
+    add.add_argument(
+        "--village", action="append", metavar="CODE", help="Kemendagri village code, e.g. 63.10.02.2003 (repeatable)"
+    )
+    add.add_argument("--admin", action="store_true", help="also an admin (all villages, manages cadres)")
+    add.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
+    add.set_defaults(run=_cadre_add, is_async=True)
+    listing = cadre_commands.add_parser("list", help="list cadres and admins with their villages")
+    listing.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
+    listing.set_defaults(run=_cadre_list, is_async=True)
+
+    village = commands.add_parser("village", help="Kemendagri villages")
+    village_commands = village.add_subparsers(dest="village_command", metavar="COMMAND", required=True)
+    search = village_commands.add_parser("search", help="find villages by name or code prefix")
+    search.add_argument("text", nargs="+", help="part of a village name, e.g. sungai lembu")
+    search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    search.set_defaults(run=_village_search, is_async=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one `kader` command and returns its exit status."""
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        if args.is_async:
+            return asyncio.run(args.run(args, settings))
+        return args.run(args, settings)
+    except CommandError as error:
+        print(f"kader: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

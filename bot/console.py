@@ -1,0 +1,93 @@
+"""The console channel: the same flows at a terminal, or scripted one message per line on standard input."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from typing import TextIO
+
+from bot.demo import DemoSeed
+from flows.engine import Engine
+from flows.i18n import Translator
+from flows.messages import Inbound, Reply
+from flows.render import numbered
+from storage import contacts
+from storage.database import Database
+
+CHANNEL = "console"
+EXIT_WORDS = {"keluar", "exit", "quit"}
+
+
+class ConsoleShell:
+    """One person talking to the engine through standard input and output; the phone is trusted."""
+
+    def __init__(self, engine: Engine, database: Database, phone: str, output: TextIO = sys.stdout) -> None:
+        self.engine = engine
+        self.database = database
+        self.phone = phone
+        self.output = output
+
+    async def language(self) -> str:
+        """The contact's current language."""
+        async with self.database.transaction() as session:
+            contact = await contacts.get_or_create_contact(session, CHANNEL, self.phone)
+            return contact.language
+
+    async def set_language(self, language: str) -> None:
+        """Sets the contact's language before the conversation starts."""
+        async with self.database.transaction() as session:
+            contact = await contacts.get_or_create_contact(session, CHANNEL, self.phone)
+            contacts.set_language(contact, language)
+
+    async def greet(self, seed: DemoSeed | None) -> None:
+        """Prints who the shell is signed in as, and the demo it created if any."""
+        t = Translator(await self.language())
+        lines = [t("shell.greeting")]
+        if seed is not None and seed.created:
+            lines.append(t("shell.demo_seeded", name=seed.name, phone=seed.phone))
+        else:
+            lines.append(t("shell.identity", phone=self.phone))
+        self._print("\n".join(lines))
+
+    async def send(self, text: str) -> list[Reply]:
+        """Hands one line to the engine and prints the replies at once."""
+        inbound = Inbound(
+            channel=CHANNEL,
+            address=self.phone,
+            text=text,
+            message_id=f"console-{uuid.uuid4()}",
+            verified_phone=self.phone,
+        )
+        replies = await self.engine.handle(inbound)
+        t = Translator(await self.language())
+        for reply in replies:
+            self._print(numbered(reply, t))
+        return replies
+
+    async def run(self, input_stream: TextIO = sys.stdin) -> None:
+        """Reads until end of input or an exit word: a prompt on a terminal, plain lines otherwise."""
+        interactive = input_stream.isatty() and self.output.isatty()
+        while True:
+            line = await self._read_line(input_stream, interactive)
+            if line is None:
+                return
+            if line.strip().casefold() in EXIT_WORDS:
+                return
+            if not line.strip():
+                continue
+            await self.send(line.rstrip("\r\n"))
+
+    async def _read_line(self, input_stream: TextIO, interactive: bool) -> str | None:
+        if interactive:
+            try:
+                return await asyncio.to_thread(input, "> ")
+            except (EOFError, KeyboardInterrupt):
+                self._print("")
+                return None
+        line = await asyncio.to_thread(input_stream.readline)
+        return line if line else None
+
+    def _print(self, text: str) -> None:
+        self.output.write(text + "\n\n")
+        self.output.flush()

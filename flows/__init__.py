@@ -1,0 +1,1 @@
+"""The conversations, independent of any channel, and the engine that runs them."""

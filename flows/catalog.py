@@ -1,0 +1,25 @@
+"""The flows the product offers today, and the words and commands that start them."""
+
+from __future__ import annotations
+
+from flows.info import info_flow
+from flows.language import language_flow
+from flows.menu import menu_flow
+from flows.model import Registry
+from flows.report import report_flow
+
+
+def default_registry() -> Registry:
+    """Every built flow with its shortcuts; menu items without a flow here answer "not available yet"."""
+    registry = Registry()
+    registry.add(menu_flow())
+    registry.add(info_flow(), "info", "informasi", "program")
+    registry.add(language_flow(), "bahasa", "language", "lang")
+    registry.add(report_flow(), "lapor", "report")
+    registry.plan("register", "daftar", "register")
+    registry.plan("my_workers", "pekerja", "workers")
+    registry.plan("payment", "bayar", "payment")
+    registry.plan("status", "status", "cek")
+    registry.plan("report_death", "kematian", "death")
+    registry.plan("report_accident", "kecelakaan", "accident")
+    return registry

@@ -1,0 +1,51 @@
+"""What a channel hands the engine (Inbound) and what the engine hands back (Reply)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+TEXT = "text"
+CHOICE = "choice"
+PHONE = "phone"
+DOCUMENT = "document"
+
+
+@dataclass(frozen=True)
+class Media:
+    """An attachment: a Telegram file id or a Twilio media URL, with its content type when known."""
+
+    ref: str
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from one person on one channel, already verified by the channel adapter."""
+
+    channel: str
+    address: str
+    text: str | None = None
+    message_id: str | None = None
+    verified_phone: str | None = None
+    media: tuple[Media, ...] = ()
+    unsupported: str | None = None
+    language_hint: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer the user can pick: the value the engine understands and the label shown."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message back to the sender; options are rendered as buttons or a numbered list."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+    expects: str = TEXT

@@ -1,0 +1,167 @@
+"""The vocabulary flows are declared in: steps, choices, parse results, the context and the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.i18n import Translator
+from flows.messages import CHOICE, TEXT, Inbound
+from storage.models import Contact
+from storage.people import Staff
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A parsed answer: a JSON-serialisable value to keep in the conversation."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A refused answer: the message key saying why, with its placeholders."""
+
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+Parsed = Valid | Invalid
+
+
+@dataclass
+class Context:
+    """Everything a step may look at: the contact, their roles, the answers so far, the clock, the database."""
+
+    session: AsyncSession
+    contact: Contact
+    staff: Staff | None
+    inbound: Inbound
+    now: datetime
+    answers: dict[str, Any]
+    t: Translator
+
+    @property
+    def language(self) -> str:
+        """The language replies are written in."""
+        return self.t.language
+
+    def switch_language(self, language: str) -> None:
+        """Writes the following replies in another language."""
+        self.t = Translator(language)
+
+
+Parser = Callable[[str, Context], Parsed | Awaitable[Parsed]]
+Condition = Callable[[Context], bool]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a step's fixed answers: a value, a label key (or a literal label), and extra words that pick it."""
+
+    value: str
+    label_key: str | None = None
+    label: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    def text(self, t: Translator) -> str:
+        """The label in the user's language."""
+        if self.label is not None:
+            return self.label
+        return t(self.label_key or self.value)
+
+
+ChoiceSource = Sequence[Choice] | Callable[[Context], Sequence[Choice]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question: its prompt key, how the answer is parsed, its choices, and when it is asked."""
+
+    name: str
+    prompt: str
+    parse: Parser | None = None
+    choices: ChoiceSource | None = None
+    condition: Condition | None = None
+    expects: str = TEXT
+    summary_label: str | None = None
+    prompt_params: Callable[[Context], dict[str, Any]] | None = None
+    show: Callable[[Any, Context], str] | None = None
+
+    def options(self, ctx: Context) -> Sequence[Choice]:
+        """The choices offered now (fixed, or computed from the context)."""
+        if self.choices is None:
+            return ()
+        return self.choices(ctx) if callable(self.choices) else self.choices
+
+    def applies(self, ctx: Context) -> bool:
+        """Whether the step is asked given the answers so far."""
+        return self.condition is None or self.condition(ctx)
+
+    @property
+    def expects_choice(self) -> bool:
+        """Whether the step is answered by picking one of its choices."""
+        return self.choices is not None and self.expects in (TEXT, CHOICE)
+
+
+@dataclass
+class Outcome:
+    """What finishing a flow says, and which flow (if any) follows."""
+
+    texts: list[str] = field(default_factory=list)
+    then: str | None = None
+
+
+Completion = Callable[[Context], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A conversation declared as data: named steps, an optional confirmation, a completion action."""
+
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    complete: Completion
+    confirm: bool = False
+    allowed: Condition | None = None
+    denied: str | None = None
+    intro: str | None = None
+
+    def step(self, name: str) -> Step:
+        """The step with this name."""
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def is_allowed(self, ctx: Context) -> bool:
+        """Whether this contact may start the flow."""
+        return self.allowed is None or self.allowed(ctx)
+
+
+@dataclass
+class Registry:
+    """The flows the engine knows, and the words and commands that start them."""
+
+    flows: dict[str, Flow] = field(default_factory=dict)
+    shortcuts: dict[str, str] = field(default_factory=dict)
+
+    def add(self, flow: Flow, *shortcuts: str) -> None:
+        """Adds a flow with the words that start it."""
+        self.flows[flow.name] = flow
+        for word in shortcuts:
+            self.shortcuts[word] = flow.name
+
+    def plan(self, name: str, *shortcuts: str) -> None:
+        """Reserves words for a flow not built yet, so they are answered honestly instead of misread."""
+        for word in shortcuts:
+            self.shortcuts[word] = name
+
+    def get(self, name: str | None) -> Flow | None:
+        """The flow with this name, if there is one."""
+        return self.flows.get(name) if name else None

@@ -1,0 +1,81 @@
+"""Reading what people type: normalising words, matching choices, recognising the shared verbs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flows.i18n import Translator
+from flows.model import Choice
+
+MENU = "menu"
+CANCEL = "batal"
+BACK = "kembali"
+HELP = "bantuan"
+EDIT = "ubah"
+
+_VERBS = {
+    MENU: {"menu", "start", "menu utama", "main menu", "home"},
+    CANCEL: {"batal", "batalkan", "cancel"},
+    BACK: {"kembali", "back", "balik"},
+    HELP: {"bantuan", "help", "tolong", "?"},
+}
+_EDIT = re.compile(r"^(?:ubah|edit|change|ganti)\s*(?:no\.?|nomor|number)?\s*(\d{1,2})$")
+_NUMBER = re.compile(r"^(\d{1,3})[.)]?$")
+_PUNCT = re.compile(r"[^\w\s?/]+")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Verb:
+    """A shared command recognised in any flow; `number` is N of `ubah N`."""
+
+    name: str
+    number: int | None = None
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and punctuation dropped, spaces collapsed: for comparing words."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _SPACES.sub(" ", _PUNCT.sub(" ", plain)).strip()
+
+
+def command_word(text: str) -> str | None:
+    """The command of a slash command ("/daftar@kader_bot x" → "daftar"), or None."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None
+    word = stripped[1:].split(maxsplit=1)[0] if len(stripped) > 1 else ""
+    return word.split("@", 1)[0].casefold() or None
+
+
+def verb_of(text: str) -> Verb | None:
+    """The shared verb the text is, if it is one."""
+    word = command_word(text) or fold(text)
+    for name, words in _VERBS.items():
+        if word in words:
+            return Verb(name)
+    match = _EDIT.match(word)
+    if match:
+        return Verb(EDIT, int(match.group(1)))
+    return None
+
+
+def match_choice(text: str, choices: Sequence[Choice], t: Translator) -> Choice | None:
+    """The choice picked by its number, value, label or an alias; None if none or several fit."""
+    folded = fold(text)
+    if not folded:
+        return None
+    number = _NUMBER.match(folded)
+    if number:
+        index = int(number.group(1)) - 1
+        return choices[index] if 0 <= index < len(choices) else None
+    for choice in choices:
+        words = {fold(choice.value), fold(choice.text(t)), *(fold(a) for a in choice.aliases)}
+        if folded in words:
+            return choice
+    starting = [c for c in choices if fold(c.text(t)).startswith(folded) and len(folded) >= 3]
+    return starting[0] if len(starting) == 1 else None

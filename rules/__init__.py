@@ -1,0 +1,1 @@
+"""Pure programme rules: contributions, benefits, phones, regions, time zones and ages."""

@@ -1,0 +1,65 @@
+"""Indonesian mobile numbers: normalising typed input to E.164 and masking for display."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+INDONESIA = 62
+_MAX_INPUT = 64
+_SEPARATORS = re.compile(r"[\s.\-()/]+")
+_DIGITS = re.compile(r"\+?[0-9]+", re.ASCII)
+_E164 = re.compile(r"\+[0-9]{10,15}", re.ASCII)
+_MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+class InvalidPhoneError(ValueError):
+    """A typed phone number that is not an Indonesian mobile number."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        """Keep the reason: "format", "not_indonesian" or "not_mobile"."""
+        super().__init__(f"invalid mobile number ({reason}): {text!r}")
+        self.text = text
+        self.reason = reason
+
+
+def _compact(text: str) -> str:
+    value = text.strip()
+    if value.lower().startswith("whatsapp:"):
+        value = value[len("whatsapp:") :]
+    value = _SEPARATORS.sub("", value)
+    if value.startswith("0062"):
+        return "+" + value[2:]
+    if value.startswith("62"):
+        return "+" + value
+    return value
+
+
+def normalise_mobile(text: str) -> str:
+    """E.164 form ("+6281234567890") of an Indonesian mobile number typed in any usual way."""
+    if len(text) > _MAX_INPUT:
+        raise InvalidPhoneError(text[:_MAX_INPUT], "format")
+    compact = _compact(text)
+    if not _DIGITS.fullmatch(compact):
+        raise InvalidPhoneError(text, "format")
+    try:
+        number = phonenumbers.parse(compact, "ID")
+    except NumberParseException:
+        raise InvalidPhoneError(text, "format") from None
+    if number.country_code != INDONESIA:
+        raise InvalidPhoneError(text, "not_indonesian")
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneError(text, "format")
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise InvalidPhoneError(text, "not_mobile")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str) -> str:
+    """Hide the middle digits of an E.164 number: "+6281234567890" → "+62812****7890"."""
+    if not _E164.fullmatch(e164):
+        raise ValueError(f"not an E.164 number: {e164!r}")
+    head, tail = e164[:6], e164[-4:]
+    return head + "*" * (len(e164) - 10) + tail

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the database session, typed queries and Alembic migrations."""

@@ -1,0 +1,77 @@
+"""Queries on contacts: one address on one channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Contact
+from storage.types import utcnow
+from storage.upsert import insert_ignoring_conflict
+
+
+async def get_or_create_contact(session: AsyncSession, channel: str, address: str, language: str = "id") -> Contact:
+    """The contact for a channel address, created on first contact (safe when two arrive at once)."""
+    contact = await find_contact(session, channel, address)
+    if contact is None:
+        await insert_ignoring_conflict(
+            session,
+            Contact,
+            {
+                "channel": channel,
+                "address": address,
+                "language": language,
+                "opted_out": False,
+                "created_at": utcnow(),
+            },
+        )
+        contact = await find_contact(session, channel, address)
+    assert contact is not None
+    return contact
+
+
+async def find_contact(session: AsyncSession, channel: str, address: str) -> Contact | None:
+    """The contact for a channel address, if it has written before."""
+    return await session.scalar(select(Contact).where(Contact.channel == channel, Contact.address == address))
+
+
+async def get_contact(session: AsyncSession, contact_id: int) -> Contact | None:
+    """A contact by id."""
+    return await session.get(Contact, contact_id)
+
+
+def note_inbound(contact: Contact, at: datetime) -> None:
+    """Remembers when the contact last wrote (WhatsApp's 24-hour window starts there)."""
+    if contact.last_inbound_at is None or at > contact.last_inbound_at:
+        contact.last_inbound_at = at
+
+
+def set_language(contact: Contact, language: str) -> None:
+    """Remembers the contact's language."""
+    contact.language = language
+
+
+def set_verified_phone(contact: Contact, phone: str, person_id: int | None) -> None:
+    """Links a phone the channel has verified, and the person who owns it, to the contact."""
+    contact.phone = phone
+    contact.person_id = person_id
+
+
+async def contacts_with_phone(session: AsyncSession, phone: str) -> list[Contact]:
+    """Every contact whose verified phone is this one."""
+    return list(await session.scalars(select(Contact).where(Contact.phone == phone).order_by(Contact.id)))
+
+
+async def link_person_to_contacts(session: AsyncSession, person_id: int, phone: str) -> int:
+    """Links a newly added person to the contacts already verified with their phone; how many."""
+    contacts = await contacts_with_phone(session, phone)
+    for contact in contacts:
+        contact.person_id = person_id
+    return len(contacts)
+
+
+def now() -> datetime:
+    """The current UTC time (kept here so callers need not import the column types)."""
+    return utcnow()

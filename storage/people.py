@@ -1,0 +1,90 @@
+"""Queries on people (admins and cadres) and their roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import Person, Role, Village
+
+ADMIN = "admin"
+CADRE = "cadre"
+
+
+@dataclass(frozen=True)
+class Staff:
+    """What a person may do: their id, name, whether admin, and the villages they serve as cadre."""
+
+    person_id: int
+    name: str
+    phone: str
+    is_admin: bool
+    village_codes: tuple[str, ...]
+
+    @property
+    def is_cadre(self) -> bool:
+        """Whether the person is a cadre of at least one village."""
+        return bool(self.village_codes)
+
+
+class DuplicatePhoneError(ValueError):
+    """Another person already has this phone."""
+
+
+async def find_person_by_phone(session: AsyncSession, phone: str) -> Person | None:
+    """The person with this E.164 phone, roles loaded."""
+    return await session.scalar(select(Person).where(Person.phone == phone).options(selectinload(Person.roles)))
+
+
+def staff_of(person: Person) -> Staff:
+    """The roles of a loaded person as a Staff value."""
+    villages = tuple(sorted(r.village_code for r in person.roles if r.role == CADRE and r.village_code))
+    return Staff(
+        person_id=person.id,
+        name=person.name,
+        phone=person.phone,
+        is_admin=any(r.role == ADMIN for r in person.roles),
+        village_codes=villages,
+    )
+
+
+async def staff_by_phone(session: AsyncSession, phone: str) -> Staff | None:
+    """The admin or cadre with this phone, or None."""
+    person = await find_person_by_phone(session, phone)
+    return staff_of(person) if person is not None else None
+
+
+async def add_person(
+    session: AsyncSession, name: str, phone: str, village_codes: list[str], admin: bool = False
+) -> Person:
+    """Adds a cadre of the villages (and admin when asked), or adds the roles to the person with that phone."""
+    person = await find_person_by_phone(session, phone)
+    if person is None:
+        person = Person(name=name, phone=phone, roles=[])
+        session.add(person)
+    else:
+        person.name = name
+    have = {(r.role, r.village_code) for r in person.roles}
+    for code in village_codes:
+        if (CADRE, code) not in have:
+            person.roles.append(Role(role=CADRE, village_code=code))
+    if admin and (ADMIN, None) not in have:
+        person.roles.append(Role(role=ADMIN, village_code=None))
+    await session.flush()
+    return person
+
+
+async def list_staff(session: AsyncSession) -> list[tuple[Person, list[Village]]]:
+    """Every person with the villages they serve, by name."""
+    people = await session.scalars(
+        select(Person).options(selectinload(Person.roles).selectinload(Role.village)).order_by(Person.name)
+    )
+    return [(p, [r.village for r in p.roles if r.village is not None]) for p in people]
+
+
+async def count_people(session: AsyncSession) -> int:
+    """How many admins and cadres there are."""
+    return int(await session.scalar(select(func.count()).select_from(Person)) or 0)
