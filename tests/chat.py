@@ -1,0 +1,60 @@
+"""A transcript helper: send what a user types, read what the bot answers as plain text."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+from flows.engine import Engine
+from flows.i18n import Translator
+from flows.messages import Inbound, Media, Reply
+from flows.render import numbered
+
+_ids = itertools.count(1)
+
+
+class Chat:
+    """One person talking to the engine on one channel."""
+
+    def __init__(
+        self, engine: Engine, address: str = "+6281300000001", *, channel: str = "console", phone: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.address = address
+        self.channel = channel
+        self.phone = phone
+        self.last: list[Reply] = []
+
+    async def send(
+        self,
+        text: str | None,
+        *,
+        message_id: str | None = None,
+        media: tuple[Media, ...] = (),
+        unsupported: str | None = None,
+        at: datetime | None = None,
+    ) -> list[Reply]:
+        """Sends one message and returns the replies."""
+        extra = {"received_at": at} if at is not None else {}
+        inbound = Inbound(
+            channel=self.channel,
+            address=self.address,
+            text=text,
+            message_id=message_id or f"test-{next(_ids)}",
+            verified_phone=self.phone,
+            media=media,
+            unsupported=unsupported,
+            **extra,
+        )
+        self.last = await self.engine.handle(inbound)
+        return self.last
+
+    async def say(self, text: str, **options: object) -> str:
+        """Sends one message and returns the replies as the console shows them, joined."""
+        replies = await self.send(text, **options)  # type: ignore[arg-type]
+        return self.render(replies)
+
+    def render(self, replies: list[Reply], language: str = "id") -> str:
+        """The replies as plain numbered text."""
+        t = Translator(language)
+        return "\n\n".join(numbered(r, t) for r in replies)
