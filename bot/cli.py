@@ -60,6 +60,16 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- serve --------------------------------------------------------------------------------
+
+
+async def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.serve import serve
+
+    await serve(settings, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
 # -- db -----------------------------------------------------------------------------------
 
 
@@ -125,8 +135,10 @@ async def _cadre_list(args: argparse.Namespace, settings: Settings) -> int:
         async with database.transaction() as session:
             rows = await people.list_staff(session)
             table = Table(title="Cadres and admins")
-            for column in ("Name", "Phone", "Role", "Villages"):
-                table.add_column(column)
+            table.add_column("Name")
+            table.add_column("Phone", no_wrap=True)  # an E.164 number must stay whole in a narrow terminal or pipe
+            table.add_column("Role")
+            table.add_column("Villages")
             for person, served in rows:
                 staff = people.staff_of(person)
                 role = ", ".join(r for r, on in (("admin", staff.is_admin), ("cadre", staff.is_cadre)) if on)
@@ -148,7 +160,8 @@ def _village_search(args: argparse.Namespace, settings: Settings) -> int:
         print("No village matches. Try part of the name, or a code prefix such as 63.10.02.")
         return 1
     table = Table(title=f"Villages matching {' '.join(args.text)!r}")
-    for column in ("Code", "Village", "Kecamatan", "Kabupaten/Kota", "Province", "Zone"):
+    table.add_column("Code", no_wrap=True)  # a code must stay whole (and copyable) in a narrow terminal or pipe
+    for column in ("Village", "Kecamatan", "Kabupaten/Kota", "Province", "Zone"):
         table.add_column(column)
     for v in found:
         table.add_row(v.code, v.name, v.district, v.regency, v.province, zone_label(v.timezone))
@@ -172,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     shell.add_argument("--lang", choices=("id", "en"), help="conversation language (default: as remembered)")
     shell.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
     shell.set_defaults(run=_shell, is_async=True)
+
+    serve = commands.add_parser("serve", help="run the web process: webhooks of the enabled channels, /healthz")
+    serve.add_argument("--host", help="address to listen on (default: $HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8000)")
+    serve.set_defaults(run=_serve, is_async=True)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND", required=True)

@@ -3,23 +3,69 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from storage.urls import DEFAULT_DATABASE_URL
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
+TEMPLATE_PREFIX = "TWILIO_TEMPLATE_"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The process's configuration."""
+    """The process's configuration; a channel whose settings are missing is simply off."""
 
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "WARNING"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    telegram_webhook_secret: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_url: str | None = None
+    twilio_templates: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Settings from environment variables (DATABASE_URL, LOG_LEVEL)."""
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from environment variables; see the README for each one."""
         env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        templates = {
+            name[len(TEMPLATE_PREFIX) :].lower(): value.strip()
+            for name, value in env.items()
+            if name.startswith(TEMPLATE_PREFIX) and value.strip()
+        }
         return cls(
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            log_level=(env.get("LOG_LEVEL") or "WARNING").upper(),
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            log_level=(get("LOG_LEVEL") or "WARNING").upper(),
+            host=get("HOST") or "127.0.0.1",
+            port=int(get("PORT") or 8000),
+            public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_url=get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL,
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_whatsapp_from=get("TWILIO_WHATSAPP_FROM"),
+            twilio_api_url=(get("TWILIO_API_URL") or "").rstrip("/") or None,
+            twilio_templates=templates,
         )
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Whether Telegram is configured (a bot token is set)."""
+        return self.telegram_bot_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether WhatsApp through Twilio is configured (account, token and sender are set)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)

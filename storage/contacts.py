@@ -46,6 +46,7 @@ def note_inbound(contact: Contact, at: datetime) -> None:
     """Remembers when the contact last wrote (WhatsApp's 24-hour window starts there)."""
     if contact.last_inbound_at is None or at > contact.last_inbound_at:
         contact.last_inbound_at = at
+    contact.unreachable = False
 
 
 def set_language(contact: Contact, language: str) -> None:
@@ -75,3 +76,24 @@ async def link_person_to_contacts(session: AsyncSession, person_id: int, phone: 
 def now() -> datetime:
     """The current UTC time (kept here so callers need not import the column types)."""
     return utcnow()
+
+
+async def mark_unreachable(session: AsyncSession, channel: str, address: str) -> bool:
+    """Marks a contact the channel can no longer reach (blocked the bot); True if it was found."""
+    contact = await find_contact(session, channel, address)
+    if contact is None:
+        return False
+    contact.unreachable = True
+    return True
+
+
+async def set_opted_out(session: AsyncSession, channel: str, address: str, opted_out: bool) -> Contact:
+    """Stops (or resumes) proactive messages to a contact; writing to the bot makes it reachable again."""
+    contact = await get_or_create_contact(session, channel, address)
+    contact.opted_out = opted_out
+    return contact
+
+
+def is_reachable_for_proactive(contact: Contact) -> bool:
+    """Whether proactive messages (reminders, notices) may go to this contact."""
+    return not contact.opted_out and not contact.unreachable

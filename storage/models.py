@@ -95,6 +95,7 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -137,3 +138,30 @@ class AuditEvent(Base):
     subject_id: Mapped[str | None] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboundMessage(Base):
+    """A message to one contact: its text or template, when it may go, and what became of it."""
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (
+        Index(None, "status", "not_before"),
+        Index(None, "channel", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(40))
+    variables: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(200))
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

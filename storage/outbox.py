@@ -1,0 +1,127 @@
+"""Outbound messages: recorded in the transaction that decides them, sent later, their delivery tracked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Contact, OutboundMessage
+from storage.types import utcnow
+from storage.upsert import insert_ignoring_conflict
+
+PENDING = "pending"
+SENDING = "sending"
+QUEUED = "queued"
+SENT = "sent"
+DELIVERED = "delivered"
+READ = "read"
+FAILED = "failed"
+UNDELIVERED = "undelivered"
+SKIPPED = "skipped"
+
+DELIVERY_STATES = (QUEUED, SENT, DELIVERED, READ, FAILED, UNDELIVERED)
+_PROGRESS = {PENDING: 0, SENDING: 1, QUEUED: 2, SENT: 3, DELIVERED: 4, READ: 5}
+
+
+async def enqueue(
+    session: AsyncSession,
+    contact: Contact,
+    kind: str,
+    body: str,
+    *,
+    key: str | None = None,
+    template: str | None = None,
+    variables: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Records a message for the contact; with a key, a second message with the same key is ignored."""
+    now = utcnow()
+    return await insert_ignoring_conflict(
+        session,
+        OutboundMessage,
+        {
+            "contact_id": contact.id,
+            "channel": contact.channel,
+            "kind": kind,
+            "key": key,
+            "body": body,
+            "template": template,
+            "variables": variables or {},
+            "status": PENDING,
+            "attempts": 0,
+            "not_before": not_before or now,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+async def record_sent(
+    session: AsyncSession,
+    contact: Contact,
+    kind: str,
+    body: str,
+    *,
+    external_id: str | None,
+    status: str = SENT,
+    template: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> OutboundMessage:
+    """Records a message that has just gone out (a direct reply), with the channel's id for it."""
+    now = utcnow()
+    message = OutboundMessage(
+        contact_id=contact.id,
+        channel=contact.channel,
+        kind=kind,
+        body=body,
+        template=template,
+        variables=variables or {},
+        status=status,
+        external_id=external_id,
+        attempts=1,
+        not_before=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def messages_for(session: AsyncSession, contact_id: int) -> list[OutboundMessage]:
+    """A contact's outbound messages, oldest first."""
+    query = select(OutboundMessage).where(OutboundMessage.contact_id == contact_id).order_by(OutboundMessage.id)
+    return list(await session.scalars(query))
+
+
+async def find_by_external_id(session: AsyncSession, channel: str, external_id: str) -> OutboundMessage | None:
+    """The message a channel knows by this id (a Twilio MessageSid, a Telegram message id)."""
+    return await session.scalar(
+        select(OutboundMessage).where(OutboundMessage.channel == channel, OutboundMessage.external_id == external_id)
+    )
+
+
+def apply_delivery_status(message: OutboundMessage, status: str, error_code: str | None = None) -> bool:
+    """Moves a message to a delivery state; a late callback never moves it backwards. True if it changed."""
+    if status not in DELIVERY_STATES:
+        raise ValueError(f"unknown delivery status {status!r}")
+    terminal_failure = status in (FAILED, UNDELIVERED)
+    if not terminal_failure and _PROGRESS.get(message.status, 99) >= _PROGRESS[status]:
+        return False
+    message.status = status
+    if error_code:
+        message.error_code = error_code
+    message.updated_at = utcnow()
+    return True
+
+
+def mark(message: OutboundMessage, status: str, *, reason: str | None = None, error_code: str | None = None) -> None:
+    """Sets a message's state with the reason (why it was skipped or failed) and error code."""
+    message.status = status
+    message.reason = reason
+    if error_code:
+        message.error_code = error_code
+    message.updated_at = utcnow()
