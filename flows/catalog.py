@@ -6,17 +6,19 @@ from flows.info import info_flow
 from flows.language import language_flow
 from flows.menu import menu_flow
 from flows.model import Registry
+from flows.options import FlowOptions
+from flows.register import register_flow
 from flows.report import report_flow
 
 
-def default_registry() -> Registry:
+def default_registry(options: FlowOptions | None = None) -> Registry:
     """Every built flow with its shortcuts; menu items without a flow here answer "not available yet"."""
     registry = Registry()
     registry.add(menu_flow())
     registry.add(info_flow(), "info", "informasi", "program")
     registry.add(language_flow(), "bahasa", "language", "lang")
     registry.add(report_flow(), "lapor", "report")
-    registry.plan("register", "daftar", "register")
+    registry.add(register_flow(options), "daftar", "register", "daftarkan")
     registry.plan("my_workers", "pekerja", "workers")
     registry.plan("payment", "bayar", "payment")
     registry.plan("status", "status", "cek")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -165,3 +166,40 @@ class OutboundMessage(Base):
     not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Worker(Base):
+    """A vulnerable worker registered by a cadre: one NIK, one registration."""
+
+    __tablename__ = "worker"
+    __table_args__ = (
+        CheckConstraint("sex IN ('F', 'M')", name="known_sex"),
+        CheckConstraint("segment IN ('BPU', 'PU')", name="known_segment"),
+        CheckConstraint("declared_income > 0", name="positive_income"),
+        Index(None, "village_code", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    occupation: Mapped[str] = mapped_column(String(30))
+    occupation_other: Mapped[str | None] = mapped_column(String(100))
+    segment: Mapped[str] = mapped_column(String(3), default="BPU")
+    declared_income: Mapped[int] = mapped_column(Integer)
+    programmes: Mapped[str] = mapped_column(String(20))
+    payer: Mapped[str] = mapped_column(String(10))
+    sponsor: Mapped[str | None] = mapped_column(String(100))
+    heir_name: Mapped[str | None] = mapped_column(String(100))
+    heir_relation: Mapped[str | None] = mapped_column(String(30))
+    heir_phone: Mapped[str | None] = mapped_column(String(20))
+    village_code: Mapped[str] = mapped_column(ForeignKey("village.code"), index=True)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deceased_on: Mapped[date | None] = mapped_column(Date)
+
+    village: Mapped[Village] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,11 +23,17 @@ class Staff:
     phone: str
     is_admin: bool
     village_codes: tuple[str, ...]
+    village_names: tuple[str, ...] = ()
 
     @property
     def is_cadre(self) -> bool:
         """Whether the person is a cadre of at least one village."""
         return bool(self.village_codes)
+
+    @property
+    def villages(self) -> tuple[tuple[str, str], ...]:
+        """The villages the person serves as cadre, as (code, name) pairs."""
+        return tuple(zip(self.village_codes, self.village_names, strict=True))
 
 
 class DuplicatePhoneError(ValueError):
@@ -35,19 +41,26 @@ class DuplicatePhoneError(ValueError):
 
 
 async def find_person_by_phone(session: AsyncSession, phone: str) -> Person | None:
-    """The person with this E.164 phone, roles loaded."""
-    return await session.scalar(select(Person).where(Person.phone == phone).options(selectinload(Person.roles)))
+    """The person with this E.164 phone, roles and their villages loaded."""
+    query = select(Person).where(Person.phone == phone)
+    return await session.scalar(query.options(selectinload(Person.roles).selectinload(Role.village)))
+
+
+def _loaded_village_name(role: Role) -> str:
+    village = inspect(role).attrs.village.loaded_value
+    return village.name if isinstance(village, Village) else role.village_code or ""
 
 
 def staff_of(person: Person) -> Staff:
-    """The roles of a loaded person as a Staff value."""
-    villages = tuple(sorted(r.village_code for r in person.roles if r.role == CADRE and r.village_code))
+    """The roles of a loaded person as a Staff value (village names when the villages were loaded)."""
+    cadre_roles = sorted((r for r in person.roles if r.role == CADRE and r.village_code), key=lambda r: r.village_code)
     return Staff(
         person_id=person.id,
         name=person.name,
         phone=person.phone,
         is_admin=any(r.role == ADMIN for r in person.roles),
-        village_codes=villages,
+        village_codes=tuple(str(r.village_code) for r in cadre_roles),
+        village_names=tuple(_loaded_village_name(r) for r in cadre_roles),
     )
 
 

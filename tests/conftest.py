@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from flows.catalog import default_registry
 from flows.engine import Engine
@@ -42,19 +44,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_schema() -> Iterator[str]:
-    """The PostgreSQL test database, emptied and migrated once per run."""
+    """A schema of its own in the PostgreSQL test database, migrated once per run and dropped after.
+
+    A schema per run (set through the connection's search_path) keeps concurrent runs apart.
+    """
     if not POSTGRES_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
     problem = _postgres_reachable(POSTGRES_URL)
     if problem:
         pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {problem}", pytrace=False)
-    engine = create_engine(sync_url(POSTGRES_URL))
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(POSTGRES_URL)
-    yield POSTGRES_URL
+    schema = f"kader_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(sync_url(POSTGRES_URL))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    scoped = url.render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(scoped)
+        yield scoped
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:

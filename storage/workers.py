@@ -1,0 +1,133 @@
+"""Queries on registered workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import Person, Village, Worker
+from storage.types import utcnow
+
+
+class DuplicateNikError(ValueError):
+    """A worker with this NIK is already registered."""
+
+
+@dataclass(frozen=True)
+class NewWorker:
+    """Everything a registration stores about a worker."""
+
+    nik: str
+    name: str
+    birth_date: date
+    sex: str
+    phone: str | None
+    occupation: str
+    occupation_other: str | None
+    segment: str
+    declared_income: int
+    programmes: tuple[str, ...]
+    payer: str
+    sponsor: str | None
+    heir_name: str | None
+    heir_relation: str | None
+    heir_phone: str | None
+    village_code: str
+    registered_by: int | None
+    consent_at: datetime
+
+
+def registration_number(village_code: str, worker_id: int) -> str:
+    """A short, unique, human-friendly number: REG-<province+regency>-<id>, e.g. REG-6310-000123."""
+    regency = village_code.replace(".", "")[:4]
+    return f"REG-{regency}-{worker_id:06d}"
+
+
+async def add_worker(session: AsyncSession, new: NewWorker) -> Worker:
+    """Stores a worker and gives it its registration number; DuplicateNikError if the NIK is taken."""
+    worker = Worker(
+        nik=new.nik,
+        name=new.name,
+        birth_date=new.birth_date,
+        sex=new.sex,
+        phone=new.phone,
+        occupation=new.occupation,
+        occupation_other=new.occupation_other,
+        segment=new.segment,
+        declared_income=new.declared_income,
+        programmes=",".join(new.programmes),
+        payer=new.payer,
+        sponsor=new.sponsor,
+        heir_name=new.heir_name,
+        heir_relation=new.heir_relation,
+        heir_phone=new.heir_phone,
+        village_code=new.village_code,
+        registered_by=new.registered_by,
+        registered_at=utcnow(),
+        consent_at=new.consent_at,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(worker)
+            await session.flush()
+    except IntegrityError as error:
+        raise DuplicateNikError(new.nik) from error
+    worker.registration_number = registration_number(new.village_code, worker.id)
+    await session.flush()
+    return worker
+
+
+async def find_by_nik(session: AsyncSession, nik: str) -> Worker | None:
+    """The worker registered with this NIK, with their village."""
+    return await session.scalar(select(Worker).where(Worker.nik == nik).options(selectinload(Worker.village)))
+
+
+async def workers_with_phone(session: AsyncSession, phone: str) -> list[Worker]:
+    """Every worker registered with this phone (several may share one)."""
+    return list(await session.scalars(select(Worker).where(Worker.phone == phone).order_by(Worker.name)))
+
+
+async def count_in_villages(session: AsyncSession, village_codes: Sequence[str]) -> int:
+    """How many workers the villages have."""
+    query = select(func.count()).select_from(Worker).where(Worker.village_code.in_(village_codes))
+    return int(await session.scalar(query) or 0)
+
+
+async def page_in_village(session: AsyncSession, village_code: str, page: int, size: int) -> list[Worker]:
+    """One page (from 0) of a village's workers, by name."""
+    query = (
+        select(Worker)
+        .where(Worker.village_code == village_code)
+        .order_by(Worker.name, Worker.id)
+        .offset(page * size)
+        .limit(size)
+    )
+    return list(await session.scalars(query))
+
+
+async def count_in_village(session: AsyncSession, village_code: str) -> int:
+    """How many workers one village has."""
+    return await count_in_villages(session, [village_code])
+
+
+async def stream_for_export(
+    session: AsyncSession, village_code: str | None = None
+) -> AsyncIterator[tuple[Worker, Village, Person | None]]:
+    """Every worker (of one village, or all) with their village and registering cadre, by village and name."""
+    query = (
+        select(Worker, Village, Person)
+        .join(Village, Worker.village_code == Village.code)
+        .outerjoin(Person, Worker.registered_by == Person.id)
+        .order_by(Worker.village_code, Worker.name, Worker.id)
+    )
+    if village_code is not None:
+        query = query.where(Worker.village_code == village_code)
+    result = await session.stream(query.execution_options(yield_per=1000))
+    async for worker, village, person in result:
+        yield worker, village, person
