@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from bot.settings import Settings
 from flows.catalog import default_registry
 from flows.engine import Engine
+from flows.options import FlowOptions
 from storage import migrate
 from storage.database import Database, open_database
 from storage.urls import is_sqlite, redacted
@@ -27,6 +29,11 @@ def prepare_database(url: str) -> Database:
     return open_database(url)
 
 
-def build_engine(database: Database) -> Engine:
-    """The conversation engine with every built flow."""
-    return Engine(database, default_registry())
+def flow_options(settings: Settings) -> FlowOptions:
+    """The flows' limits as configured (registration age limits)."""
+    return FlowOptions(min_age=settings.worker_min_age, max_age=settings.worker_max_age)
+
+
+def build_engine(database: Database, settings: Settings | None = None) -> Engine:
+    """The conversation engine with every built flow, configured from the settings (or the environment)."""
+    return Engine(database, default_registry(flow_options(settings or Settings.from_env())))

@@ -18,7 +18,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     """Runs the web app with every enabled channel until interrupted."""
     database = prepare_database(settings.database_url)
     try:
-        engine = build_engine(database)
+        engine = build_engine(database, settings)
         app = create_app(database, enabled_channels(settings, database, engine))
         config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), lifespan="on")
         await uvicorn.Server(config).serve()

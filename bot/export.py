@@ -1,0 +1,98 @@
+"""`kader export workers`: one row per worker, as CSV or XLSX, for the branch office and the village."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from openpyxl import Workbook
+
+from rules.contribution import monthly_contribution
+from rules.membership import status_on
+from rules.occupations import OTHER, PU, sector_of
+from storage.database import Database
+from storage.workers import stream_for_export
+
+COLUMNS: Sequence[str] = (
+    "nik",
+    "name",
+    "birth_date",
+    "sex",
+    "phone",
+    "occupation",
+    "segment",
+    "declared_income",
+    "programmes",
+    "monthly_contribution",
+    "village_code",
+    "village_name",
+    "payer",
+    "sponsor",
+    "registration_number",
+    "registered_by",
+    "registered_at",
+    "status",
+)
+
+
+async def worker_rows(database: Database, today: date, village_code: str | None = None) -> AsyncIterator[list[object]]:
+    """Every worker as a row of COLUMNS; the contribution is this month's, blank for PU (set by the branch)."""
+    async with database.transaction() as session:
+        async for worker, village, person in stream_for_export(session, village_code):
+            contribution: int | str = ""
+            if worker.segment != PU:
+                contribution = monthly_contribution(
+                    worker.declared_income,
+                    worker.programmes.split(","),
+                    today,
+                    sector=sector_of(worker.occupation),
+                    payer=worker.payer,
+                ).total
+            occupation = worker.occupation_other if worker.occupation == OTHER else worker.occupation
+            yield [
+                worker.nik,
+                worker.name,
+                worker.birth_date.isoformat(),
+                worker.sex,
+                worker.phone or "",
+                occupation or "",
+                worker.segment,
+                worker.declared_income,
+                worker.programmes.replace(",", "+"),
+                contribution,
+                village.code,
+                village.name,
+                worker.payer,
+                worker.sponsor or "",
+                worker.registration_number or "",
+                person.name if person else "",
+                worker.registered_at.isoformat(timespec="seconds"),
+                status_on(today, None, worker.deceased_on),
+            ]
+
+
+async def export_csv(database: Database, output: TextIO, today: date, village_code: str | None = None) -> int:
+    """Writes the workers as CSV with a header row; returns how many rows."""
+    writer = csv.writer(output)
+    writer.writerow(COLUMNS)
+    count = 0
+    async for row in worker_rows(database, today, village_code):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+async def export_xlsx(database: Database, path: Path, today: date, village_code: str | None = None) -> int:
+    """Writes the workers as an XLSX sheet (streamed, write-only); returns how many rows."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("workers")
+    sheet.append(list(COLUMNS))
+    count = 0
+    async for row in worker_rows(database, today, village_code):
+        sheet.append(row)
+        count += 1
+    book.save(path)
+    return count
