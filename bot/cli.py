@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -50,7 +51,7 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
     database = prepare_database(_database_url(args, settings))
     try:
         seed = None if args.phone else await seed_demo_if_empty(database)
-        shell = ConsoleShell(build_engine(database), database, phone)
+        shell = ConsoleShell(build_engine(database, settings), database, phone)
         if args.lang:
             await shell.set_language(args.lang)
         await shell.greet(seed)
@@ -169,7 +170,48 @@ def _village_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- export -------------------------------------------------------------------------------
+
+
+async def _export_workers(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from bot.export import export_csv, export_xlsx
+    from bot.runtime import prepare_database
+    from rules.regions import village_info
+
+    village = None
+    if args.village:
+        info = village_info(args.village)
+        if info is None:
+            raise CommandError(f"{args.village!r} is not a Kemendagri village code (try `kader village search NAME`)")
+        village = info.code
+    if args.format == "xlsx" and not args.output:
+        raise CommandError("XLSX needs a file: add -o workers.xlsx")
+    database = prepare_database(_database_url(args, settings))
+    today = date.today()
+    try:
+        if args.format == "xlsx":
+            count = await export_xlsx(database, Path(args.output), today, village)
+        elif args.output:
+            with open(args.output, "w", newline="", encoding="utf-8") as output:
+                count = await export_csv(database, output, today, village)
+        else:
+            count = await export_csv(database, sys.stdout, today, village)
+    finally:
+        await database.close()
+    if args.output:
+        print(f"{count} worker(s) written to {args.output}", file=sys.stderr)
+    return 0
+
+
 # -- the parser ---------------------------------------------------------------------------
+
+
+def _command(commands: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose summary shows both in its parent's list and in its own --help."""
+    return commands.add_parser(name, help=summary, description=summary)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,26 +222,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    shell = commands.add_parser("shell", help="talk to the bot in this terminal (no tokens needed)")
+    shell = _command(commands, "shell", "talk to the bot in this terminal (no tokens needed)")
     shell.add_argument("--phone", help="the phone you talk as, e.g. +6281234567890 (default: the demo cadre)")
     shell.add_argument("--lang", choices=("id", "en"), help="conversation language (default: as remembered)")
     shell.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
     shell.set_defaults(run=_shell, is_async=True)
 
-    serve = commands.add_parser("serve", help="run the web process: webhooks of the enabled channels, /healthz")
+    serve = _command(commands, "serve", "run the web process: webhooks of the enabled channels, /healthz")
     serve.add_argument("--host", help="address to listen on (default: $HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8000)")
     serve.set_defaults(run=_serve, is_async=True)
 
-    db = commands.add_parser("db", help="database schema")
+    db = _command(commands, "db", "database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
-    upgrade = db_commands.add_parser("upgrade", help="apply every pending migration")
+    upgrade = _command(db_commands, "upgrade", "apply every pending migration")
     upgrade.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
     upgrade.set_defaults(run=_db_upgrade, is_async=False)
 
-    cadre = commands.add_parser("cadre", help="cadres and admins")
+    cadre = _command(commands, "cadre", "cadres and admins")
     cadre_commands = cadre.add_subparsers(dest="cadre_command", metavar="COMMAND", required=True)
-    add = cadre_commands.add_parser("add", help="add a cadre of one or more villages, or an admin")
+    add = _command(cadre_commands, "add", "add a cadre of one or more villages, or an admin")
     add.add_argument("--name", required=True, help="full name")
     add.add_argument("--phone", required=True, help="Indonesian mobile number, e.g. 0812 3456 7890")
     add.add_argument(
@@ -208,13 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--admin", action="store_true", help="also an admin (all villages, manages cadres)")
     add.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
     add.set_defaults(run=_cadre_add, is_async=True)
-    listing = cadre_commands.add_parser("list", help="list cadres and admins with their villages")
+    listing = _command(cadre_commands, "list", "list cadres and admins with their villages")
     listing.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
     listing.set_defaults(run=_cadre_list, is_async=True)
 
-    village = commands.add_parser("village", help="Kemendagri villages")
+    export = _command(commands, "export", "export data for the branch office")
+    export_commands = export.add_subparsers(dest="export_command", metavar="COMMAND", required=True)
+    export_workers = _command(export_commands, "workers", "one row per registered worker (CSV to stdout by default)")
+    export_workers.add_argument("--village", metavar="CODE", help="only this Kemendagri village")
+    export_workers.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="file format (default csv)")
+    export_workers.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    export_workers.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
+    export_workers.set_defaults(run=_export_workers, is_async=True)
+
+    village = _command(commands, "village", "Kemendagri villages")
     village_commands = village.add_subparsers(dest="village_command", metavar="COMMAND", required=True)
-    search = village_commands.add_parser("search", help="find villages by name or code prefix")
+    search = _command(village_commands, "search", "find villages by name or code prefix")
     search.add_argument("text", nargs="+", help="part of a village name, e.g. sungai lembu")
     search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
     search.set_defaults(run=_village_search, is_async=False)

@@ -29,6 +29,8 @@ class Settings:
     twilio_whatsapp_from: str | None = None
     twilio_api_url: str | None = None
     twilio_templates: Mapping[str, str] = field(default_factory=dict)
+    worker_min_age: int = 15
+    worker_max_age: int = 65
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +60,8 @@ class Settings:
             twilio_whatsapp_from=get("TWILIO_WHATSAPP_FROM"),
             twilio_api_url=(get("TWILIO_API_URL") or "").rstrip("/") or None,
             twilio_templates=templates,
+            worker_min_age=int(get("WORKER_MIN_AGE") or 15),
+            worker_max_age=int(get("WORKER_MAX_AGE") or 65),
         )
 
     @property
