@@ -233,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8000)")
     serve.set_defaults(run=_serve, is_async=True)
 
+    from bot.telegram.cli import add_telegram_commands  # argparse only: no Telegram import until a command runs
+
+    add_telegram_commands(commands, _command)
+
     db = _command(commands, "db", "database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     upgrade = _command(db_commands, "upgrade", "apply every pending migration")
@@ -272,17 +276,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(level: str) -> None:
+    if level not in logging.getLevelNamesMapping():
+        raise CommandError(f"LOG_LEVEL={level!r} is not a logging level (use DEBUG, INFO, WARNING or ERROR)")
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs one `kader` command and returns its exit status."""
-    settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    from sqlalchemy.exc import OperationalError
+
+    from bot.runtime import SchemaOutdatedError
+    from storage.urls import UnsupportedDatabaseError
+
     args = build_parser().parse_args(argv)
     try:
+        try:
+            settings = Settings.from_env()
+        except ValueError as error:
+            raise CommandError(f"a setting is not valid: {error}") from error
+        _configure_logging(settings.log_level)
         if args.is_async:
             return asyncio.run(args.run(args, settings))
         return args.run(args, settings)
-    except CommandError as error:
+    except (CommandError, SchemaOutdatedError, UnsupportedDatabaseError) as error:
         print(f"kader: error: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        print(f"kader: error: the database cannot be opened or reached: {error.orig}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

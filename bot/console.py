@@ -22,11 +22,12 @@ EXIT_WORDS = {"keluar", "exit", "quit"}
 class ConsoleShell:
     """One person talking to the engine through standard input and output; the phone is trusted."""
 
-    def __init__(self, engine: Engine, database: Database, phone: str, output: TextIO = sys.stdout) -> None:
+    def __init__(self, engine: Engine, database: Database, phone: str, output: TextIO | None = None) -> None:
         self.engine = engine
         self.database = database
         self.phone = phone
-        self.output = output
+        # sys.stdout as it is now, not as it was at import (a default argument would freeze that one).
+        self.output = output if output is not None else sys.stdout
 
     async def language(self) -> str:
         """The contact's current language."""
@@ -65,8 +66,9 @@ class ConsoleShell:
             self._print(numbered(reply, t))
         return replies
 
-    async def run(self, input_stream: TextIO = sys.stdin) -> None:
+    async def run(self, input_stream: TextIO | None = None) -> None:
         """Reads until end of input or an exit word: a prompt on a terminal, plain lines otherwise."""
+        input_stream = input_stream if input_stream is not None else sys.stdin
         interactive = input_stream.isatty() and self.output.isatty()
         while True:
             line = await self._read_line(input_stream, interactive)

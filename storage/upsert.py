@@ -15,5 +15,7 @@ async def insert_ignoring_conflict(session: AsyncSession, model: type[Base], val
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(model).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(result.rowcount)
+    # Without preserve_rowcount SQLAlchemy does not keep an INSERT's row count: psycopg then reports -1,
+    # which would make every conflict look like an insert on PostgreSQL.
+    result = await session.execute(statement, execution_options={"preserve_rowcount": True})
+    return result.rowcount == 1
