@@ -12,7 +12,7 @@ from typing import Any
 from flows.i18n import Translator, supported
 from flows.locks import KeyedLocks
 from flows.messages import CHOICE, DOCUMENT, Inbound, Option, Reply
-from flows.model import Context, Flow, Invalid, Outcome, Registry, Step, Valid
+from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid
 from flows.text import BACK, CANCEL, EDIT, HELP, MENU, command_word, fold, match_choice, verb_of
 from storage import contacts, conversations, inbox, people
 from storage.conversations import ConversationState
@@ -27,6 +27,8 @@ MENU_FLOW = "menu"
 _YES = {"ya", "y", "yes", "ok", "oke", "simpan", "save", "benar", "betul"}
 _RESUME = {"lanjut", "lanjutkan", "continue", "ya", "yes", "1"}
 _RESTART = {"2", "tidak", "no", "ulang", "mulai ulang", "restart"}
+_CONFIRM_CHOICES = (Choice("ya", "common.confirm.yes"), Choice("batal", "common.confirm.cancel"))
+_RESUME_CHOICES = (Choice("lanjut", "common.resume.continue"), Choice("menu", "common.resume.menu"))
 
 
 @dataclass
@@ -101,7 +103,7 @@ class Engine:
                     "".join(traceback.format_tb(error.__traceback__)),
                 )
                 return [Reply(Translator(language)("error.unexpected"))]
-            await conversations.save(session, contact_id, turn.state)
+            await conversations.save(session, contact_id, turn.state, at=now)
             return turn.replies
 
     async def _identify(self, session: Any, contact: Any, inbound: Inbound) -> people.Staff | None:
@@ -129,7 +131,7 @@ class Engine:
             self._reprompt(turn, flow, step)
             return
         if len(text) > MAX_TEXT_LENGTH:
-            turn.say(t("common.too_long", limit=MAX_TEXT_LENGTH))
+            turn.say(t("common.too_long", limit=t.number(MAX_TEXT_LENGTH)))
             self._reprompt(turn, flow, step)
             return
 
@@ -296,7 +298,7 @@ class Engine:
         lines = []
         for number, step in enumerate(self._summary_steps(flow, ctx), start=1):
             lines.append(f"{number}. {ctx.t(step.summary_label or step.name)}: {self._shown(step, ctx)}")
-        options = (Option("ya", ctx.t("common.confirm.yes")), Option("batal", ctx.t("common.confirm.cancel")))
+        options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
         turn.say(ctx.t("common.confirm.summary", lines="\n".join(lines)), options, CHOICE)
 
     def _shown(self, step: Step, ctx: Context) -> str:
@@ -310,10 +312,11 @@ class Engine:
 
     async def _confirm_answer(self, turn: _Turn, flow: Flow, text: str) -> None:
         ctx = turn.ctx
-        if fold(text) in _YES or fold(text) == "1":
+        picked = match_choice(text, _CONFIRM_CHOICES, ctx.t)  # "1", "2" or the labels shown
+        if fold(text) in _YES or picked is _CONFIRM_CHOICES[0]:
             await self._complete(turn, flow)
             return
-        if fold(text) == "2":
+        if picked is _CONFIRM_CHOICES[1]:
             await self._verb(turn, flow, None, CANCEL, None)
             return
         turn.say(ctx.t("common.confirm.invalid"))
@@ -356,11 +359,15 @@ class Engine:
         if flow is None or flow.name == MENU_FLOW:
             await self._start(turn, MENU_FLOW)
             return
-        state.data.pop("editing", None)
-        if state.step == CONFIRM_STEP and history:
+        current = self._current_step(flow, state)
+        if state.data.pop("editing", None) and flow.confirm and current is not None:
+            # Back from an `ubah N` answer leaves the edit: to the summary, after any question still missing.
+            await self._after_edit(turn, flow, current)
+            return
+        while history:
             target = history.pop()
-        elif history:
-            target = history.pop()
+            if target in {s.name for s in flow.steps} and flow.step(target).applies(ctx):
+                break  # an answer an edit made inapplicable is not asked again
         else:
             await self._start(turn, MENU_FLOW)
             return
@@ -373,15 +380,16 @@ class Engine:
     def _offer_resume(self, turn: _Turn, flow: Flow) -> None:
         ctx = turn.ctx
         turn.state.data["resume_offered"] = True
-        options = (Option("lanjut", ctx.t("common.resume.continue")), Option("menu", ctx.t("common.resume.menu")))
+        options = tuple(Option(c.value, c.text(ctx.t)) for c in _RESUME_CHOICES)
         turn.say(ctx.t("common.resume.offer", flow=ctx.t(flow.title)), options, CHOICE)
 
     async def _resume_answer(self, turn: _Turn, flow: Flow | None, step: Step | None, text: str) -> None:
         folded = fold(text)
+        picked = match_choice(text, _RESUME_CHOICES, turn.ctx.t)  # the offered labels, as at any choice
         turn.state.data.pop("resume_offered", None)
-        if folded in _RESUME and flow is not None:
+        if (folded in _RESUME or picked is _RESUME_CHOICES[0]) and flow is not None:
             self._reprompt(turn, flow, step)
-        elif folded in _RESTART or flow is None:
+        elif folded in _RESTART or picked is _RESUME_CHOICES[1] or flow is None:
             await self._start(turn, MENU_FLOW)
         else:
             self._offer_resume(turn, flow)

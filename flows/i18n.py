@@ -75,6 +75,10 @@ class Translator:
         """Whole Rupiah as users write them: Rp16.800 (id) or Rp16,800 (en)."""
         return money(amount, self.language)
 
+    def number(self, value: int) -> str:
+        """A whole number with the language's digit grouping: 1.000 (id) or 1,000 (en)."""
+        return format_decimal(value, format="#,##0", locale=self.language)
+
     def date(self, day: date) -> str:
         """A date in words: 5 Agustus 2026 (id) or 5 August 2026 (en)."""
         return long_date(day, self.language)

@@ -28,16 +28,26 @@ def numbered(reply: Reply, t: Translator) -> str:
     return "\n".join(lines)
 
 
+def _cut_point(text: str, limit: int) -> int:
+    """Where to cut: the last paragraph break in the second half of the limit, else a line end, else a space."""
+    for separator in ("\n\n", "\n", " "):
+        cut = text.rfind(separator, 0, limit)
+        if cut > limit // 2:
+            return cut
+    cut = max(text.rfind(separator, 0, limit) for separator in ("\n", " "))
+    return cut if cut > 0 else limit
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Splits a long text into parts of at most `limit` characters, at paragraph, line or word ends."""
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
-        if cut <= 0:
-            cut = limit
-        parts.append(rest[:cut].rstrip())
+        cut = _cut_point(rest, limit)
+        part = rest[:cut].rstrip()
+        if part:  # leading blanks would otherwise become an empty, unsendable message
+            parts.append(part)
         rest = rest[cut:].lstrip()
-    if rest:
+    if rest.strip():
         parts.append(rest)
     return parts

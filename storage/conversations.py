@@ -37,12 +37,11 @@ async def load_for_update(session: AsyncSession, contact_id: int) -> Conversatio
     )
 
 
-async def save(session: AsyncSession, contact_id: int, state: ConversationState, *, touched: bool = True) -> None:
-    """Stores the conversation as it now stands."""
+async def save(session: AsyncSession, contact_id: int, state: ConversationState, *, at: datetime | None = None) -> None:
+    """Stores the conversation as it now stands, last active at `at` (now by default)."""
     row = await session.get(Conversation, contact_id)
     assert row is not None
     row.flow = state.flow
     row.step = state.step
     row.state = copy.deepcopy(state.data)
-    if touched:
-        row.updated_at = utcnow()
+    row.updated_at = at or utcnow()

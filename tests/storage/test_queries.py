@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -229,16 +229,16 @@ async def test_changing_a_state_after_saving_it_changes_nothing(database):
     assert loaded.data == {"worker": {"name": "Budi"}}
 
 
-async def test_saving_untouched_keeps_the_time(database):
+async def test_saving_records_the_given_time_of_activity(database):
     contact_id = await _contact_id(database)
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     async with database.transaction() as session:
         state = await conversations.load_for_update(session, contact_id)
-    async with database.transaction() as session:
         state.step = "x"
-        await conversations.save(session, contact_id, state, touched=False)
+        await conversations.save(session, contact_id, state, at=at)
     async with database.transaction() as session:
         loaded = await conversations.load_for_update(session, contact_id)
-    assert loaded.step == "x" and loaded.updated_at == state.updated_at
+    assert loaded.step == "x" and loaded.updated_at == at
 
 
 # -- audit -----------------------------------------------------------------------------------
