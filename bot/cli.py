@@ -206,6 +206,49 @@ async def _export_workers(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- payments -----------------------------------------------------------------------------
+
+_ERRORS_SHOWN = 50
+
+
+async def _payments_import(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from bot.payments_import import ImportFileError, import_payments
+    from bot.runtime import prepare_database
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file} does not exist")
+    database = prepare_database(_database_url(args, settings))
+    try:
+        report = await import_payments(
+            database, path, date.today(), skip_invalid=args.skip_invalid, show_progress=sys.stderr.isatty()
+        )
+    except ImportFileError as error:
+        raise CommandError(str(error)) from error
+    finally:
+        await database.close()
+    for error in report.errors[:_ERRORS_SHOWN]:
+        print(f"line {error.line}: {error.message}", file=sys.stderr)
+    if len(report.errors) > _ERRORS_SHOWN:
+        print(f"… and {len(report.errors) - _ERRORS_SHOWN} more invalid rows", file=sys.stderr)
+    if not report.imported:
+        print(
+            f"Nothing imported: {len(report.errors)} of {report.rows} rows are invalid. "
+            "Correct them, or import the valid rows with --skip-invalid.",
+            file=sys.stderr,
+        )
+        return 1
+    skipped = f", {len(report.errors)} invalid rows skipped" if report.errors else ""
+    print(
+        f"{report.rows} rows read: {report.inserted} payments recorded, "
+        f"{report.already_recorded} already recorded{skipped}."
+    )
+    return 0
+
+
 # -- the parser ---------------------------------------------------------------------------
 
 
@@ -257,6 +300,20 @@ def build_parser() -> argparse.ArgumentParser:
     listing = _command(cadre_commands, "list", "list cadres and admins with their villages")
     listing.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
     listing.set_defaults(run=_cadre_list, is_async=True)
+
+    payments = _command(commands, "payments", "contribution payments")
+    payment_commands = payments.add_subparsers(dest="payments_command", metavar="COMMAND", required=True)
+    payments_import = _command(
+        payment_commands, "import", "import the branch office's payment file (CSV or XLSX); twice adds nothing"
+    )
+    payments_import.add_argument(
+        "file", help="columns NIK, paid_from (2026-01), months or paid_through, amount, reference"
+    )
+    payments_import.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows even when some rows are invalid"
+    )
+    payments_import.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
+    payments_import.set_defaults(run=_payments_import, is_async=True)
 
     export = _command(commands, "export", "export data for the branch office")
     export_commands = export.add_subparsers(dest="export_command", metavar="COMMAND", required=True)

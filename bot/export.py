@@ -11,9 +11,11 @@ from typing import TextIO
 from openpyxl import Workbook
 
 from rules.contribution import monthly_contribution
-from rules.membership import status_on
+from rules.coverage import covered_months, membership_on
 from rules.occupations import OTHER, PU, sector_of
+from storage import payments
 from storage.database import Database
+from storage.models import Person, Village, Worker
 from storage.workers import stream_for_export
 
 COLUMNS: Sequence[str] = (
@@ -38,40 +40,63 @@ COLUMNS: Sequence[str] = (
 )
 
 
+_CHUNK = 1_000
+
+
+def _row(
+    worker: Worker, village: Village, person: Person | None, paid: list[tuple[date, int]], today: date
+) -> list[object]:
+    contribution: int | str = ""
+    if worker.segment != PU:
+        contribution = monthly_contribution(
+            worker.declared_income,
+            worker.programmes.split(","),
+            today,
+            sector=sector_of(worker.occupation),
+            payer=worker.payer,
+        ).total
+    occupation = worker.occupation_other if worker.occupation == OTHER else worker.occupation
+    membership = membership_on(today, covered_months(paid), worker.deceased_on)
+    return [
+        worker.nik,
+        worker.name,
+        worker.birth_date.isoformat(),
+        worker.sex,
+        worker.phone or "",
+        occupation or "",
+        worker.segment,
+        worker.declared_income,
+        worker.programmes.replace(",", "+"),
+        contribution,
+        village.code,
+        village.name,
+        worker.payer,
+        worker.sponsor or "",
+        worker.registration_number or "",
+        person.name if person else "",
+        worker.registered_at.isoformat(timespec="seconds"),
+        membership.status,
+    ]
+
+
 async def worker_rows(database: Database, today: date, village_code: str | None = None) -> AsyncIterator[list[object]]:
     """Every worker as a row of COLUMNS; the contribution is this month's, blank for PU (set by the branch)."""
     async with database.transaction() as session:
-        async for worker, village, person in stream_for_export(session, village_code):
-            contribution: int | str = ""
-            if worker.segment != PU:
-                contribution = monthly_contribution(
-                    worker.declared_income,
-                    worker.programmes.split(","),
-                    today,
-                    sector=sector_of(worker.occupation),
-                    payer=worker.payer,
-                ).total
-            occupation = worker.occupation_other if worker.occupation == OTHER else worker.occupation
-            yield [
-                worker.nik,
-                worker.name,
-                worker.birth_date.isoformat(),
-                worker.sex,
-                worker.phone or "",
-                occupation or "",
-                worker.segment,
-                worker.declared_income,
-                worker.programmes.replace(",", "+"),
-                contribution,
-                village.code,
-                village.name,
-                worker.payer,
-                worker.sponsor or "",
-                worker.registration_number or "",
-                person.name if person else "",
-                worker.registered_at.isoformat(timespec="seconds"),
-                status_on(today, None, worker.deceased_on),
-            ]
+        chunk: list[tuple[Worker, Village, Person | None]] = []
+
+        async def flush() -> AsyncIterator[list[object]]:
+            paid = await payments.paid_months_of(session, (w.id for w, _, _ in chunk))
+            for worker, village, person in chunk:
+                yield _row(worker, village, person, paid.get(worker.id, []), today)
+            chunk.clear()
+
+        async for found in stream_for_export(session, village_code):
+            chunk.append(found)
+            if len(chunk) >= _CHUNK:
+                async for row in flush():
+                    yield row
+        async for row in flush():
+            yield row
 
 
 async def export_csv(database: Database, output: TextIO, today: date, village_code: str | None = None) -> int:

@@ -204,3 +204,25 @@ class Worker(Base):
     deceased_on: Mapped[date | None] = mapped_column(Date)
 
     village: Mapped[Village] = relationship()
+
+
+class Payment(Base):
+    """Contributions paid for whole months of a worker's protection, from one source with a reference."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("worker_id", "source", "reference", "first_month"),
+        CheckConstraint("months BETWEEN 1 AND 24", name="whole_months"),
+        CheckConstraint("amount >= 0", name="non_negative_amount"),
+        CheckConstraint("source IN ('import', 'cadre', 'admin')", name="known_source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"), index=True)
+    first_month: Mapped[date] = mapped_column(Date)
+    months: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))
+    reference: Mapped[str] = mapped_column(String(60))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,118 @@
+"""`kader payments import FILE`: the branch office's payment file (CSV or XLSX), all or nothing, idempotent."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from openpyxl import load_workbook
+from rich.progress import Progress
+
+from rules.payment_rows import PaymentRow, RowError, column_map, missing_columns, parse_row
+from storage import audit, payments
+from storage.database import Database
+from storage.payments import NewPayment
+
+PROGRESS_STEP = 1_000
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read as a payment file at all (format, header)."""
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did."""
+
+    rows: int = 0
+    valid: list[PaymentRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    inserted: int = 0
+    imported: bool = False
+
+    @property
+    def already_recorded(self) -> int:
+        """Valid rows that were recorded by an earlier import."""
+        return len(self.valid) - self.inserted if self.imported else 0
+
+
+def read_rows(path: Path) -> Iterator[list[object]]:
+    """The rows of a CSV (comma or semicolon) or XLSX file, header first."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                yield list(row)
+        finally:
+            book.close()
+        return
+    if suffix not in (".csv", ".txt"):
+        raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        sample = handle.read(4096)
+        handle.seek(0)
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        yield from csv.reader(handle, delimiter=delimiter)
+
+
+def validate_file(path: Path, today: date) -> ImportReport:
+    """Reads and checks every row (NIK, months, amount, reference), without touching the database."""
+    report = ImportReport()
+    rows = read_rows(path)
+    header = next(rows, None)
+    if header is None:
+        raise ImportFileError(f"{path.name} is empty")
+    columns = column_map([str(h or "") for h in header])
+    if missing := missing_columns(columns):
+        raise ImportFileError(f"{path.name}: the header lacks {', '.join(missing)}")
+    for line, values in enumerate(rows, start=2):
+        if not any(str(v or "").strip() for v in values):
+            continue
+        report.rows += 1
+        parsed = parse_row(line, values, columns, today)
+        if isinstance(parsed, RowError):
+            report.errors.append(parsed)
+        else:
+            report.valid.append(parsed)
+    return report
+
+
+async def import_payments(
+    database: Database, path: Path, today: date, *, skip_invalid: bool = False, show_progress: bool = True
+) -> ImportReport:
+    """Validates the whole file, then records its payments in one transaction (nothing if any row is bad)."""
+    report = validate_file(path, today)
+    async with database.transaction() as session:
+        ids = await payments.worker_ids_by_nik(session, (row.nik for row in report.valid))
+        known: list[PaymentRow] = []
+        for row in report.valid:
+            if row.nik in ids:
+                known.append(row)
+            else:
+                report.errors.append(RowError(row.line, f"NIK {row.nik} is not registered"))
+        report.valid = known
+        report.errors.sort(key=lambda error: error.line)
+        if report.errors and not skip_invalid:
+            return report
+        new = [
+            NewPayment(ids[r.nik], r.first_month, r.months, r.amount, payments.IMPORT, r.reference) for r in known
+        ]
+        with Progress(disable=not show_progress, transient=True) as progress:
+            task = progress.add_task(f"Importing {path.name}", total=len(new))
+            for start in range(0, len(new), PROGRESS_STEP):
+                chunk = new[start : start + PROGRESS_STEP]
+                report.inserted += await payments.add_payments(session, chunk)
+                progress.advance(task, len(chunk))
+        await audit.record_event(
+            session,
+            "payments.imported",
+            subject_type="file",
+            subject_id=path.name[:40],
+            details={"rows": report.rows, "new": report.inserted, "invalid": len(report.errors)},
+        )
+        report.imported = True
+    return report
