@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import traceback
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Any
 from flows.i18n import Translator, supported
 from flows.locks import KeyedLocks
 from flows.messages import CHOICE, DOCUMENT, Inbound, Option, Reply
-from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid
+from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid, resolve
 from flows.text import BACK, CANCEL, EDIT, HELP, MENU, command_word, fold, match_choice, verb_of
 from storage import contacts, conversations, inbox, people
 from storage.conversations import ConversationState
@@ -128,11 +127,11 @@ class Engine:
             return
         if inbound.unsupported or inbound.media or (not text and not inbound.verified_phone):
             turn.say(t("common.unsupported"))
-            self._reprompt(turn, flow, step)
+            await self._reprompt(turn, flow, step)
             return
         if len(text) > MAX_TEXT_LENGTH:
             turn.say(t("common.too_long", limit=t.number(MAX_TEXT_LENGTH)))
-            self._reprompt(turn, flow, step)
+            await self._reprompt(turn, flow, step)
             return
 
         verb = verb_of(text) if text else None
@@ -208,11 +207,11 @@ class Engine:
         for step in flow.steps[start:]:
             if step.applies(ctx):
                 state.step = step.name
-                self._prompt(turn, flow, step)
+                await self._prompt(turn, flow, step)
                 return
         if flow.confirm:
             state.step = CONFIRM_STEP
-            self._summary(turn, flow)
+            await self._summary(turn, flow)
             return
         await self._complete(turn, flow)
 
@@ -225,18 +224,18 @@ class Engine:
         if outcome.then:
             await self._start(turn, outcome.then)
 
-    def _prompt(self, turn: _Turn, flow: Flow, step: Step) -> None:
+    async def _prompt(self, turn: _Turn, flow: Flow, step: Step) -> None:
         ctx = turn.ctx
-        params = step.prompt_params(ctx) if step.prompt_params else {}
-        options = tuple(Option(c.value, c.text(ctx.t)) for c in step.options(ctx))
+        params = await resolve(step.prompt_params(ctx)) if step.prompt_params else {}
+        options = tuple(Option(c.value, c.text(ctx.t)) for c in await step.options(ctx))
         expects = CHOICE if options and step.expects == "text" else step.expects
         turn.say(ctx.t(step.prompt, **params), options, expects)
 
-    def _reprompt(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
+    async def _reprompt(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
         if flow is not None and step is not None:
-            self._prompt(turn, flow, step)
+            await self._prompt(turn, flow, step)
         elif flow is not None and turn.state.step == CONFIRM_STEP:
-            self._summary(turn, flow)
+            await self._summary(turn, flow)
 
     async def _answer(self, turn: _Turn, flow: Flow | None, step: Step, text: str, media: Any = None) -> None:
         assert flow is not None
@@ -244,7 +243,7 @@ class Engine:
         parsed = await self._parse(step, text, ctx, media)
         if isinstance(parsed, Invalid):
             turn.say(ctx.t(parsed.reason, **parsed.params))
-            self._prompt(turn, flow, step)
+            await self._prompt(turn, flow, step)
             return
         ctx.answers[step.name] = parsed.value
         if state.data.pop("editing", False) and flow.confirm:
@@ -261,10 +260,10 @@ class Engine:
             if step.applies(ctx) and step.name not in ctx.answers:
                 state.data["editing"] = True
                 state.step = step.name
-                self._prompt(turn, flow, step)
+                await self._prompt(turn, flow, step)
                 return
         state.step = CONFIRM_STEP
-        self._summary(turn, flow)
+        await self._summary(turn, flow)
 
     def _drop_inapplicable(self, ctx: Context, flow: Flow) -> None:
         for step in flow.steps:
@@ -275,7 +274,7 @@ class Engine:
         if media is not None:
             return Valid({"media": media, "text": text})
         if step.expects_choice:
-            choices = step.options(ctx)
+            choices = await step.options(ctx)
             picked = match_choice(text, choices, ctx.t)
             if picked is not None:
                 return Valid(picked.value)
@@ -283,29 +282,26 @@ class Engine:
                 return Invalid("common.choice_invalid", {"count": len(choices)})
         if step.parse is None:
             return Valid(text)
-        result = step.parse(text, ctx)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+        return await resolve(step.parse(text, ctx))
 
     # -- the confirmation ---------------------------------------------------------------
 
     def _summary_steps(self, flow: Flow, ctx: Context) -> list[Step]:
         return [s for s in flow.steps if s.summary_label and s.applies(ctx) and s.name in ctx.answers]
 
-    def _summary(self, turn: _Turn, flow: Flow) -> None:
+    async def _summary(self, turn: _Turn, flow: Flow) -> None:
         ctx = turn.ctx
         lines = []
         for number, step in enumerate(self._summary_steps(flow, ctx), start=1):
-            lines.append(f"{number}. {ctx.t(step.summary_label or step.name)}: {self._shown(step, ctx)}")
+            lines.append(f"{number}. {ctx.t(step.summary_label or step.name)}: {await self._shown(step, ctx)}")
         options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
         turn.say(ctx.t("common.confirm.summary", lines="\n".join(lines)), options, CHOICE)
 
-    def _shown(self, step: Step, ctx: Context) -> str:
+    async def _shown(self, step: Step, ctx: Context) -> str:
         value = ctx.answers.get(step.name)
         if step.show is not None:
             return step.show(value, ctx)
-        for choice in step.options(ctx):
+        for choice in await step.options(ctx):
             if choice.value == value:
                 return choice.text(ctx.t)
         return "-" if value in (None, "") else str(value)
@@ -320,7 +316,7 @@ class Engine:
             await self._verb(turn, flow, None, CANCEL, None)
             return
         turn.say(ctx.t("common.confirm.invalid"))
-        self._summary(turn, flow)
+        await self._summary(turn, flow)
 
     # -- the shared verbs ---------------------------------------------------------------
 
@@ -335,23 +331,23 @@ class Engine:
         elif verb == HELP:
             key = f"{flow.name}.{step.name}.help" if flow is not None and step is not None else ""
             turn.say(ctx.t(key) if key and ctx.t.has(key) else ctx.t("common.help"))
-            self._reprompt(turn, flow, step)
+            await self._reprompt(turn, flow, step)
         elif verb == BACK:
             await self._back(turn, flow)
         elif verb == EDIT:
             if flow is None or state.step != CONFIRM_STEP:
                 turn.say(ctx.t("common.edit_only_at_summary"))
-                self._reprompt(turn, flow, step)
+                await self._reprompt(turn, flow, step)
                 return
             editable = self._summary_steps(flow, ctx)
             if number is None or not 1 <= number <= len(editable):
                 turn.say(ctx.t("common.edit_invalid", count=len(editable)))
-                self._summary(turn, flow)
+                await self._summary(turn, flow)
                 return
             target = editable[number - 1]
             state.data["editing"] = True
             state.step = target.name
-            self._prompt(turn, flow, target)
+            await self._prompt(turn, flow, target)
 
     async def _back(self, turn: _Turn, flow: Flow | None) -> None:
         ctx, state = turn.ctx, turn.state
@@ -373,7 +369,7 @@ class Engine:
             return
         ctx.answers.pop(target, None)
         state.step = target
-        self._prompt(turn, flow, flow.step(target))
+        await self._prompt(turn, flow, flow.step(target))
 
     # -- resuming after a pause ---------------------------------------------------------
 
@@ -388,7 +384,7 @@ class Engine:
         picked = match_choice(text, _RESUME_CHOICES, turn.ctx.t)  # the offered labels, as at any choice
         turn.state.data.pop("resume_offered", None)
         if (folded in _RESUME or picked is _RESUME_CHOICES[0]) and flow is not None:
-            self._reprompt(turn, flow, step)
+            await self._reprompt(turn, flow, step)
         elif folded in _RESTART or picked is _RESUME_CHOICES[1] or flow is None:
             await self._start(turn, MENU_FLOW)
         else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,6 +56,16 @@ class Context:
         self.t = Translator(language)
 
 
+T = TypeVar("T")
+
+
+async def resolve(value: T | Awaitable[T]) -> T:
+    """The value itself, or what it resolves to when it is awaitable (steps may be sync or async)."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
 Parser = Callable[[str, Context], Parsed | Awaitable[Parsed]]
 Condition = Callable[[Context], bool]
 
@@ -75,7 +86,7 @@ class Choice:
         return t(self.label_key or self.value)
 
 
-ChoiceSource = Sequence[Choice] | Callable[[Context], Sequence[Choice]]
+ChoiceSource = Sequence[Choice] | Callable[[Context], Sequence[Choice] | Awaitable[Sequence[Choice]]]
 
 
 @dataclass(frozen=True)
@@ -89,14 +100,14 @@ class Step:
     condition: Condition | None = None
     expects: str = TEXT
     summary_label: str | None = None
-    prompt_params: Callable[[Context], dict[str, Any]] | None = None
+    prompt_params: Callable[[Context], dict[str, Any] | Awaitable[dict[str, Any]]] | None = None
     show: Callable[[Any, Context], str] | None = None
 
-    def options(self, ctx: Context) -> Sequence[Choice]:
-        """The choices offered now (fixed, or computed from the context)."""
+    async def options(self, ctx: Context) -> Sequence[Choice]:
+        """The choices offered now (fixed, or computed from the context, possibly from the database)."""
         if self.choices is None:
             return ()
-        return self.choices(ctx) if callable(self.choices) else self.choices
+        return await resolve(self.choices(ctx)) if callable(self.choices) else self.choices
 
     def applies(self, ctx: Context) -> bool:
         """Whether the step is asked given the answers so far."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -107,7 +108,11 @@ def _computed(function: Callable[[Any], Any], ctx: Any) -> Any:
     A missing message key is never excused: that is what these tests look for.
     """
     try:
-        return function(ctx)
+        result = function(ctx)
+        if inspect.iscoroutine(result):
+            result.close()  # computed from the database, which this bare context has not got
+            return None
+        return result
     except MissingMessageError:
         raise
     except Exception:  # noqa: BLE001 - computed from earlier answers: the flow's own tests cover it
@@ -157,7 +162,7 @@ def test_every_planned_flow_and_shortcut_target_has_a_menu_label(language):
     registry = default_registry()
     targets = set(registry.shortcuts.values())
     planned = targets - set(registry.flows)
-    menu_values = {c.value for ctx in _menu_contexts() for c in registry.flows["menu"].steps[0].options(ctx)}
+    menu_values = {c.value for ctx in _menu_contexts() for c in _computed(registry.flows["menu"].steps[0].choices, ctx)}
     for name in planned | (menu_values - set(registry.flows)):
         assert f"menu.item.{name}" in catalogue(language), name
 
