@@ -6,6 +6,7 @@ from flows.info import info_flow
 from flows.language import language_flow
 from flows.menu import menu_flow
 from flows.model import Registry
+from flows.my_workers import my_workers_flow
 from flows.options import FlowOptions
 from flows.register import register_flow
 from flows.report import report_flow
@@ -19,7 +20,7 @@ def default_registry(options: FlowOptions | None = None) -> Registry:
     registry.add(language_flow(), "bahasa", "language", "lang")
     registry.add(report_flow(), "lapor", "report")
     registry.add(register_flow(options), "daftar", "register", "daftarkan")
-    registry.plan("my_workers", "pekerja", "workers")
+    registry.add(my_workers_flow(), "pekerja", "workers")
     registry.plan("payment", "bayar", "payment")
     registry.plan("status", "status", "cek")
     registry.plan("report_death", "kematian", "death")

@@ -175,12 +175,12 @@ class Engine:
         except KeyError:
             return None
 
-    async def _start(self, turn: _Turn, name: str) -> None:
+    async def _start(self, turn: _Turn, name: str, carry: dict[str, Any] | None = None) -> None:
         """Starts a flow from its first applicable step, or says it is not available."""
         flow = self.registry.get(name)
         ctx, state = turn.ctx, turn.state
         state.flow, state.step = None, None
-        state.data = {"answers": {}, "history": []}
+        state.data = {"answers": dict(carry or {}), "history": []}
         ctx.answers = state.data["answers"]
         if flow is None:
             label = f"menu.item.{name}"
@@ -222,7 +222,7 @@ class Engine:
             turn.say(text)
         state.flow, state.step, state.data = None, None, {}
         if outcome.then:
-            await self._start(turn, outcome.then)
+            await self._start(turn, outcome.then, outcome.carry)
 
     async def _prompt(self, turn: _Turn, flow: Flow, step: Step) -> None:
         ctx = turn.ctx

@@ -121,10 +121,11 @@ class Step:
 
 @dataclass
 class Outcome:
-    """What finishing a flow says, and which flow (if any) follows."""
+    """What finishing a flow says, which flow (if any) follows, and answers that flow starts with."""
 
     texts: list[str] = field(default_factory=list)
     then: str | None = None
+    carry: dict[str, Any] = field(default_factory=dict)
 
 
 Completion = Callable[[Context], Awaitable[Outcome]]
