@@ -10,6 +10,7 @@ from flows.my_workers import my_workers_flow
 from flows.options import FlowOptions
 from flows.register import register_flow
 from flows.report import report_flow
+from flows.status import status_check_flow, status_flow, status_own_flow, status_staff_flow
 
 
 def default_registry(options: FlowOptions | None = None) -> Registry:
@@ -22,7 +23,10 @@ def default_registry(options: FlowOptions | None = None) -> Registry:
     registry.add(register_flow(options), "daftar", "register", "daftarkan")
     registry.add(my_workers_flow(), "pekerja", "workers")
     registry.plan("payment", "bayar", "payment")
-    registry.plan("status", "status", "cek")
+    registry.add(status_flow(), "status", "cek", "cek status")
+    registry.add(status_own_flow())
+    registry.add(status_staff_flow())
+    registry.add(status_check_flow())
     registry.plan("report_death", "kematian", "death")
     registry.plan("report_accident", "kecelakaan", "accident")
     return registry

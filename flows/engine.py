@@ -129,6 +129,9 @@ class Engine:
             turn.say(t("common.unsupported"))
             await self._reprompt(turn, flow, step)
             return
+        if not text:
+            await self._phone_shared(turn, flow, step)
+            return
         if len(text) > MAX_TEXT_LENGTH:
             turn.say(t("common.too_long", limit=t.number(MAX_TEXT_LENGTH)))
             await self._reprompt(turn, flow, step)
@@ -164,6 +167,16 @@ class Engine:
             return
         assert step is not None
         await self._answer(turn, flow, step, text)
+
+    async def _phone_shared(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
+        """A phone the channel verified, sent without text: linked already; the flow may start over with it."""
+        turn.say(turn.ctx.t("common.phone_linked"))
+        if flow is not None and flow.restart_on_phone:
+            await self._start(turn, flow.restart_on_phone)
+        elif flow is not None and flow.name != MENU_FLOW:
+            await self._reprompt(turn, flow, step)
+        else:
+            await self._start(turn, MENU_FLOW)
 
     # -- flows and steps ----------------------------------------------------------------
 

@@ -143,6 +143,7 @@ class Flow:
     allowed: Condition | None = None
     denied: str | None = None
     intro: str | None = None
+    restart_on_phone: str | None = None
 
     def step(self, name: str) -> Step:
         """The step with this name."""

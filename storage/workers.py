@@ -131,3 +131,33 @@ async def stream_for_export(
     result = await session.stream(query.execution_options(yield_per=1000))
     async for worker, village, person in result:
         yield worker, village, person
+
+
+async def find_in_villages(session: AsyncSession, nik: str, village_codes: Sequence[str] | None) -> Worker | None:
+    """The worker with this NIK if they live in one of the villages (None = every village)."""
+    query = select(Worker).where(Worker.nik == nik).options(selectinload(Worker.village))
+    if village_codes is not None:
+        query = query.where(Worker.village_code.in_(village_codes))
+    return await session.scalar(query)
+
+
+async def search_by_name(
+    session: AsyncSession, text: str, village_codes: Sequence[str] | None, limit: int = 10
+) -> list[Worker]:
+    """Workers whose name contains the text (any case), in the villages (None = every village), by name."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = select(Worker).where(func.lower(Worker.name).like(pattern.lower(), escape="\\"))
+    if village_codes is not None:
+        query = query.where(Worker.village_code.in_(village_codes))
+    return list(await session.scalars(query.order_by(Worker.name, Worker.id).limit(limit)))
+
+
+async def get_worker(session: AsyncSession, worker_id: int) -> Worker | None:
+    """A worker by id, with their village."""
+    return await session.scalar(select(Worker).where(Worker.id == worker_id).options(selectinload(Worker.village)))
+
+
+async def workers_in_villages(session: AsyncSession, village_codes: Sequence[str]) -> list[Worker]:
+    """Every worker of the villages (for a village summary)."""
+    query = select(Worker).where(Worker.village_code.in_(village_codes)).order_by(Worker.village_code, Worker.id)
+    return list(await session.scalars(query))

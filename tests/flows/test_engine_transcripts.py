@@ -166,7 +166,7 @@ async def test_a_planned_shortcut_is_answered_honestly(engine, database):
         ("Bahasa / Language", ID("language.ask")),  # a label with punctuation
         ("meninggal", ID("menu.not_built", feature=ID("menu.item.report_death"))),  # by an alias
         ("kecelakaan", ID("menu.not_built", feature=ID("menu.item.report_accident"))),
-        ("Cek stat", ID("menu.not_built", feature=ID("menu.item.status"))),  # by a unique prefix
+        ("Cek stat", ID("status.check.nik")),  # by a unique prefix
     ],
 )
 async def test_menu_choices_by_number_label_alias_and_prefix(engine, typed, expected):

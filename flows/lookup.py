@@ -1,0 +1,75 @@
+"""Finding a worker by NIK or name within what the asker may see; shared by status and payment flows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flows.model import Choice, Context, Invalid, Parsed, Step, Valid
+from rules.nik import compact
+from storage import workers
+from storage.models import Worker
+
+MAX_CANDIDATES = 8
+
+
+def visible_villages(ctx: Context) -> Sequence[str] | None:
+    """The villages whose workers the asker may see: all for an admin, their own for a cadre."""
+    if ctx.staff is None:
+        return ()
+    if ctx.staff.is_admin:
+        return None
+    return ctx.staff.village_codes
+
+
+def _label(worker: Worker) -> str:
+    return f"{worker.name}, {worker.registration_number}"
+
+
+async def parse_worker_query(text: str, ctx: Context) -> Parsed:
+    """A NIK or part of a name: one worker found, several to choose from, or none in the asker's villages."""
+    scope = visible_villages(ctx)
+    digits = compact(text)
+    if digits.isdigit() and digits.isascii():
+        if len(digits) != 16:
+            return Invalid("lookup.nik_length")
+        found = await workers.find_in_villages(ctx.session, digits, scope)
+        return Valid({"id": found.id}) if found else Invalid("lookup.not_found")
+    name = " ".join(text.split())
+    if sum(c.isalpha() for c in name) < 2 or len(name) > 100:
+        return Invalid("lookup.query_invalid")
+    matches = await workers.search_by_name(ctx.session, name, scope, limit=MAX_CANDIDATES + 1)
+    if not matches:
+        return Invalid("lookup.not_found")
+    if len(matches) == 1:
+        return Valid({"id": matches[0].id})
+    if len(matches) > MAX_CANDIDATES:
+        return Invalid("lookup.too_many", {"count": MAX_CANDIDATES})
+    return Valid({"candidates": [[w.id, _label(w)] for w in matches]})
+
+
+def _has_candidates(ctx: Context) -> bool:
+    return "candidates" in (ctx.answers.get("query") or {})
+
+
+def _candidate_choices(ctx: Context) -> list[Choice]:
+    return [Choice(str(wid), label=label) for wid, label in ctx.answers["query"]["candidates"]]
+
+
+def selected_worker_id(ctx: Context) -> int:
+    """The worker the asker settled on: found at once, or picked from the candidates."""
+    query: dict[str, Any] = ctx.answers["query"]
+    return int(query["id"]) if "id" in query else int(ctx.answers["pick"])
+
+
+def lookup_steps(condition: Any = None) -> tuple[Step, Step]:
+    """The two steps that find one worker: the NIK-or-name question, then a pick among several."""
+    return (
+        Step("query", "lookup.ask", parse=parse_worker_query, condition=condition),
+        Step(
+            "pick",
+            "lookup.pick",
+            choices=_candidate_choices,
+            condition=lambda ctx: (condition is None or condition(ctx)) and _has_candidates(ctx),
+        ),
+    )

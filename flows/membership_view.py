@@ -1,0 +1,76 @@
+"""How a worker's membership is told: status word, protection, what is due next, in the user's language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flows.model import Context
+from rules.contribution import monthly_contribution
+from rules.coverage import Membership, covered_months, membership_on
+from rules.membership import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
+from rules.months import add_months
+from rules.nik import mask_nik
+from rules.occupations import PU, sector_of
+from storage import payments
+from storage.models import Worker
+
+
+async def membership_of(ctx: Context, worker: Worker) -> Membership:
+    """The worker's membership today, from their payments."""
+    paid = await payments.paid_months(ctx.session, worker.id)
+    return membership_on(ctx.now.date(), covered_months(paid), worker.deceased_on)
+
+
+def monthly_amount(worker: Worker, month: date) -> int | None:
+    """The worker's contribution for a month, or None for PU (the branch office sets it)."""
+    if worker.segment == PU:
+        return None
+    return monthly_contribution(
+        worker.declared_income,
+        worker.programmes.split(","),
+        month,
+        sector=sector_of(worker.occupation),
+        payer=worker.payer,
+    ).total
+
+
+def _months_from(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def describe(ctx: Context, worker: Worker, membership: Membership, *, full_nik: bool) -> str:
+    """The whole status card: for the worker themself, their cadre or an admin."""
+    t = ctx.t
+    lines = [
+        t("status.card.title", name=worker.name, number=worker.registration_number or "-"),
+        t("status.card.nik", nik=worker.nik if full_nik else mask_nik(worker.nik)),
+        t("status.card.status", status=t(f"status.word.{membership.status}")),
+    ]
+    if membership.protected_until is not None:
+        key = "status.card.protected_until" if membership.status == ACTIVE else "status.card.protected_ended"
+        lines.append(t(key, date=t.date(membership.protected_until)))
+    if membership.next_due is not None:
+        amount = monthly_amount(worker, membership.next_due)
+        money = t.money(amount) if amount is not None else t("register.summary.pu_contribution")
+        lines.append(t("status.card.next_due", date=t.date(membership.next_due), amount=money))
+        if membership.status == IN_ARREARS and membership.protected_until is not None:
+            owed = _months_from(membership.next_due, ctx.now.date())
+            total = t.money(amount * owed) if amount is not None else money
+            lapse = t.date(add_months(membership.protected_until, 3))
+            lines.append(t("status.card.arrears", months=owed, amount=total, date=lapse))
+    if membership.status == NOT_ACTIVE:
+        lines.append(t("status.card.not_active"))
+    if membership.status == LAPSED:
+        lines.append(t("status.card.lapsed"))
+    lines.append(t("status.card.programmes", programmes=" + ".join(worker.programmes.split(","))))
+    return "\n".join(lines)
+
+
+def describe_briefly(ctx: Context, worker: Worker, membership: Membership) -> str:
+    """Only the status word and the protected-until date, with the NIK masked: for someone unverified."""
+    t = ctx.t
+    status = t(f"status.word.{membership.status}")
+    if membership.protected_until is not None:
+        key = "status.brief.until" if membership.status == ACTIVE else "status.brief.ended"
+        return t(key, nik=mask_nik(worker.nik), status=status, date=t.date(membership.protected_until))
+    return t("status.brief.plain", nik=mask_nik(worker.nik), status=status)
