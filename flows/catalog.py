@@ -8,6 +8,7 @@ from flows.menu import menu_flow
 from flows.model import Registry
 from flows.my_workers import my_workers_flow
 from flows.options import FlowOptions
+from flows.payment import payment_flow
 from flows.register import register_flow
 from flows.report import report_flow
 from flows.status import status_check_flow, status_flow, status_own_flow, status_staff_flow
@@ -22,7 +23,7 @@ def default_registry(options: FlowOptions | None = None) -> Registry:
     registry.add(report_flow(), "lapor", "report")
     registry.add(register_flow(options), "daftar", "register", "daftarkan")
     registry.add(my_workers_flow(), "pekerja", "workers")
-    registry.plan("payment", "bayar", "payment")
+    registry.add(payment_flow(), "bayar", "payment", "catat")
     registry.add(status_flow(), "status", "cek", "cek status")
     registry.add(status_own_flow())
     registry.add(status_staff_flow())

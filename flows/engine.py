@@ -313,7 +313,7 @@ class Engine:
     async def _shown(self, step: Step, ctx: Context) -> str:
         value = ctx.answers.get(step.name)
         if step.show is not None:
-            return step.show(value, ctx)
+            return await resolve(step.show(value, ctx))
         for choice in await step.options(ctx):
             if choice.value == value:
                 return choice.text(ctx.t)

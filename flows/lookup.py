@@ -62,10 +62,12 @@ def selected_worker_id(ctx: Context) -> int:
     return int(query["id"]) if "id" in query else int(ctx.answers["pick"])
 
 
-def lookup_steps(condition: Any = None) -> tuple[Step, Step]:
+def lookup_steps(condition: Any = None, summary_label: str | None = None, show: Any = None) -> tuple[Step, Step]:
     """The two steps that find one worker: the NIK-or-name question, then a pick among several."""
     return (
-        Step("query", "lookup.ask", parse=parse_worker_query, condition=condition),
+        Step(
+            "query", "lookup.ask", parse=parse_worker_query, condition=condition, summary_label=summary_label, show=show
+        ),
         Step(
             "pick",
             "lookup.pick",

@@ -101,7 +101,7 @@ class Step:
     expects: str = TEXT
     summary_label: str | None = None
     prompt_params: Callable[[Context], dict[str, Any] | Awaitable[dict[str, Any]]] | None = None
-    show: Callable[[Any, Context], str] | None = None
+    show: Callable[[Any, Context], str | Awaitable[str]] | None = None
 
     async def options(self, ctx: Context) -> Sequence[Choice]:
         """The choices offered now (fixed, or computed from the context, possibly from the database)."""

@@ -1,0 +1,215 @@
+""" "Catat pembayaran": a cadre records contributions paid for whole months, with the receipt reference."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lokal.rupiah import parse_rupiah
+
+from flows.lookup import lookup_steps, selected_worker_id
+from flows.membership_view import membership_of, monthly_amount
+from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
+from rules.coverage import Membership, covered_months, membership_on, month_start
+from rules.membership import DECEASED, LAPSED, NOT_ACTIVE
+from rules.months import add_months
+from storage import audit, payments, workers
+from storage.models import Worker
+from storage.payments import NewPayment
+
+PAYMENT = "payment"
+MONTH_CHOICES = (1, 3, 6, 12)
+YES_WORDS = {"ya", "y", "yes", "sama", "sesuai", "ok", "oke", "benar"}
+
+
+def may_record(ctx: Context) -> bool:
+    """Cadres and admins record payments."""
+    return ctx.staff is not None and (ctx.staff.is_cadre or ctx.staff.is_admin)
+
+
+async def _worker(ctx: Context) -> Worker:
+    worker = await workers.get_worker(ctx.session, selected_worker_id(ctx))
+    assert worker is not None
+    return worker
+
+
+def first_unpaid_month(membership: Membership, today: date) -> date:
+    """Where a new payment starts: the next due month, or this month for a first or renewed membership."""
+    if membership.status in (NOT_ACTIVE, LAPSED) or membership.next_due is None:
+        return month_start(today)
+    return membership.next_due
+
+
+async def _plan(ctx: Context, months: int | None = None) -> dict[str, Any]:
+    worker = await _worker(ctx)
+    membership = await membership_of(ctx, worker)
+    first = first_unpaid_month(membership, ctx.now.date())
+    count = months if months is not None else int(ctx.answers.get("months", 1))
+    monthly = [monthly_amount(worker, add_months(first, n)) for n in range(count)]
+    expected = None if any(m is None for m in monthly) else sum(m for m in monthly if m is not None)
+    return {"worker": worker, "membership": membership, "first": first, "months": count, "expected": expected}
+
+
+async def _months_prompt(ctx: Context) -> dict[str, Any]:
+    plan = await _plan(ctx)
+    return {"name": plan["worker"].name, "from": ctx.t.month(plan["first"])}
+
+
+async def _month_choices(ctx: Context) -> list[Choice]:
+    choices = []
+    for count in MONTH_CHOICES:
+        plan = await _plan(ctx, count)
+        amount = ctx.t.money(plan["expected"]) if plan["expected"] is not None else "-"
+        label = ctx.t("payment.months.option", months=count, amount=amount)
+        choices.append(Choice(str(count), label=label, aliases=(f"{count} bulan", f"{count} months")))
+    return choices
+
+
+async def _amount_prompt(ctx: Context) -> dict[str, Any]:
+    plan = await _plan(ctx)
+    expected = ctx.t.money(plan["expected"]) if plan["expected"] is not None else ctx.t("payment.amount.unknown")
+    return {"months": plan["months"], "name": plan["worker"].name, "expected": expected}
+
+
+async def _parse_amount(text: str, ctx: Context) -> Parsed:
+    """The amount paid ("ya" for the expected one), kept with the expected amount it is checked against."""
+    expected = (await _plan(ctx))["expected"]
+    if " ".join(text.casefold().split()) in YES_WORDS:
+        if expected is None:
+            return Invalid("payment.amount.type_it")
+        return Valid({"paid": expected, "expected": expected})
+    parsed = parse_rupiah(text[:60])
+    if parsed is None or parsed.amount <= 0 or parsed.amount >= 10**9:
+        return Invalid("payment.amount.invalid")
+    return Valid({"paid": int(parsed.amount), "expected": expected})
+
+
+def _paid(ctx: Context) -> int:
+    return int(ctx.answers["amount"]["paid"])
+
+
+def _mismatch(ctx: Context) -> bool:
+    amount = ctx.answers.get("amount") or {}
+    return amount.get("expected") is not None and int(amount["paid"]) != int(amount["expected"])
+
+
+def _mismatch_prompt(ctx: Context) -> dict[str, Any]:
+    amount = ctx.answers["amount"]
+    return {"amount": ctx.t.money(int(amount["paid"])), "expected": ctx.t.money(int(amount["expected"]))}
+
+
+def _parse_mismatch(text: str, ctx: Context) -> Parsed:
+    if " ".join(text.casefold().split()) in YES_WORDS | {"1"}:
+        return Valid(True)
+    return Invalid("payment.mismatch.again")
+
+
+def _parse_reference(text: str, ctx: Context) -> Parsed:
+    reference = " ".join(text.split())
+    if not 2 <= len(reference) <= 60 or not any(c.isalnum() for c in reference):
+        return Invalid("payment.reference.invalid")
+    return Valid(reference)
+
+
+async def _show_worker(value: Any, ctx: Context) -> str:
+    worker = await _worker(ctx)
+    return f"{worker.name}, {worker.registration_number}"
+
+
+async def _show_period(value: Any, ctx: Context) -> str:
+    plan = await _plan(ctx)
+    last = add_months(plan["first"], plan["months"] - 1)
+    return ctx.t("payment.period", first=ctx.t.month(plan["first"]), last=ctx.t.month(last), months=plan["months"])
+
+
+async def _save(ctx: Context) -> Outcome:
+    plan = await _plan(ctx)
+    worker: Worker = plan["worker"]
+    if plan["membership"].status == DECEASED:
+        return Outcome(texts=[ctx.t("payment.deceased", name=worker.name)], then="menu")
+    new = NewPayment(
+        worker_id=worker.id,
+        first_month=plan["first"],
+        months=plan["months"],
+        amount=_paid(ctx),
+        source=payments.CADRE,
+        reference=str(ctx.answers["reference"]),
+        recorded_by=ctx.staff.person_id if ctx.staff else None,
+    )
+    if not await payments.add_payment(ctx.session, new):
+        return Outcome(texts=[ctx.t("payment.duplicate", reference=new.reference)], then="menu")
+    await audit.record_event(
+        ctx.session,
+        "payment_recorded",
+        contact_id=ctx.contact.id,
+        person_id=new.recorded_by,
+        subject_type="worker",
+        subject_id=str(worker.id),
+        details={
+            "first_month": new.first_month.isoformat(),
+            "months": new.months,
+            "amount": new.amount,
+            "reference": new.reference,
+            "expected": plan["expected"],
+        },
+        at=ctx.now,
+    )
+    paid = await payments.paid_months(ctx.session, worker.id)
+    after = membership_on(ctx.now.date(), covered_months(paid), worker.deceased_on)
+    until = after.protected_until or add_months(new.first_month, new.months - 1)
+    text = ctx.t(
+        "payment.saved",
+        name=worker.name,
+        months=new.months,
+        amount=ctx.t.money(new.amount),
+        status=ctx.t(f"status.word.{after.status}"),
+        date=ctx.t.date(until),
+    )
+    return Outcome(texts=[text], then="menu")
+
+
+def payment_flow() -> Flow:
+    """Find the worker, choose 1, 3, 6 or 12 months, check the amount, note the receipt, confirm."""
+    query, pick = lookup_steps(summary_label="payment.summary.worker", show=_show_worker)
+    return Flow(
+        name=PAYMENT,
+        title="payment.title",
+        allowed=may_record,
+        denied="payment.denied",
+        confirm=True,
+        complete=_save,
+        steps=(
+            query,
+            pick,
+            Step(
+                "months",
+                "payment.months.ask",
+                choices=_month_choices,
+                prompt_params=_months_prompt,
+                summary_label="payment.summary.months",
+                show=_show_period,
+            ),
+            Step(
+                "amount",
+                "payment.amount.ask",
+                parse=_parse_amount,
+                prompt_params=_amount_prompt,
+                summary_label="payment.summary.amount",
+                show=lambda v, ctx: ctx.t.money(int(v["paid"])),
+            ),
+            Step(
+                "mismatch",
+                "payment.mismatch.ask",
+                parse=_parse_mismatch,
+                choices=(Choice("yes", "payment.mismatch.yes"),),
+                prompt_params=_mismatch_prompt,
+                condition=_mismatch,
+            ),
+            Step(
+                "reference",
+                "payment.reference.ask",
+                parse=_parse_reference,
+                summary_label="payment.summary.reference",
+            ),
+        ),
+    )
