@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, OutboundMessage
@@ -125,3 +125,78 @@ def mark(message: OutboundMessage, status: str, *, reason: str | None = None, er
     if error_code:
         message.error_code = error_code
     message.updated_at = utcnow()
+
+
+async def create(
+    session: AsyncSession,
+    contact: Contact,
+    kind: str,
+    body: str,
+    *,
+    key: str | None = None,
+    variables: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> OutboundMessage | None:
+    """Records a pending message and returns its row; None when a message with the same key exists."""
+    if key is not None:
+        if not await enqueue(session, contact, kind, body, key=key, variables=variables, not_before=not_before):
+            return None
+        return await session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
+    now = utcnow()
+    message = OutboundMessage(
+        contact_id=contact.id,
+        channel=contact.channel,
+        kind=kind,
+        body=body,
+        variables=variables or {},
+        status=PENDING,
+        attempts=0,
+        not_before=not_before or now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def get_message(session: AsyncSession, message_id: int) -> OutboundMessage | None:
+    """An outbound message by id."""
+    return await session.get(OutboundMessage, message_id)
+
+
+async def claim(session: AsyncSession, message_id: int) -> bool:
+    """Moves a pending message to sending, atomically; False when it was not pending (someone else has it)."""
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.status == PENDING)
+        .values(status=SENDING, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        return False
+    message = await session.get(OutboundMessage, message_id)
+    if message is not None:
+        await session.refresh(message)
+    return True
+
+
+def note_attempt(message: OutboundMessage, template: str | None = None) -> None:
+    """Counts one attempt to send the message, and the template (content SID) it goes as, if any."""
+    message.attempts += 1
+    if template:
+        message.template = template
+    message.updated_at = utcnow()
+
+
+def mark_sent(message: OutboundMessage, external_id: str, status: str = QUEUED) -> None:
+    """Records the channel's id for a message it accepted, and its first delivery state."""
+    message.external_id = external_id
+    message.reason = None
+    apply_delivery_status(message, status if status in DELIVERY_STATES else QUEUED)
+
+
+def postpone(message: OutboundMessage, not_before: datetime, *, reason: str, error_code: str | None = None) -> None:
+    """Puts a message back to pending until `not_before`, after a failure worth retrying."""
+    mark(message, PENDING, reason=reason, error_code=error_code)
+    message.not_before = not_before

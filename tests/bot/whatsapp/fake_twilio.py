@@ -1,0 +1,123 @@
+"""A loopback fake of Twilio's Messages API, served by uvicorn on 127.0.0.1 in a thread, recording every request."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+START_TIMEOUT_SECONDS = 5.0
+STOP_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Created:
+    """One request to create a message: the account in the path, the basic-auth user and the form."""
+
+    account: str
+    username: str
+    form: dict[str, str]
+    sid: str | None
+
+
+@dataclass
+class FakeTwilio:
+    """Answers `POST /2010-04-01/Accounts/{sid}/Messages.json` like Twilio; `fail_next` queues error answers."""
+
+    account_sid: str
+    auth_token: str
+    requests: list[Created] = field(default_factory=list)
+    _failures: list[tuple[int, int]] = field(default_factory=list)
+    url: str = ""
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    def fail_next(self, code: int, status: int = 400) -> None:
+        """The next create answers this Twilio error code with this HTTP status."""
+        self._failures.append((code, status))
+
+    async def _create(self, request: Request) -> JSONResponse:
+        username, _, password = base64.b64decode(request.headers["authorization"].split()[1]).decode().partition(":")
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        account = request.path_params["account"]
+        if password != self.auth_token:
+            self.requests.append(Created(account, username, form, None))
+            return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
+        if self._failures:
+            code, status = self._failures.pop(0)
+            self.requests.append(Created(account, username, form, None))
+            body = {"code": code, "message": f"error {code}", "more_info": f"https://www.twilio.com/docs/errors/{code}"}
+            return JSONResponse({**body, "status": status}, status_code=status)
+        sid = "SM" + uuid.uuid4().hex
+        self.requests.append(Created(account, username, form, sid))
+        now = formatdate(usegmt=True)
+        return JSONResponse(
+            {
+                "sid": sid,
+                "account_sid": account,
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body", ""),
+                "status": "queued",
+                "direction": "outbound-api",
+                "num_segments": "1",
+                "num_media": "0",
+                "date_created": now,
+                "date_updated": now,
+                "date_sent": None,
+                "error_code": None,
+                "error_message": None,
+                "price": None,
+                "api_version": "2010-04-01",
+                "messaging_service_sid": None,
+                "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+                "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"},
+            },
+            status_code=201,
+        )
+
+    def start(self) -> None:
+        """Serves on a free loopback port, in a thread with its own event loop, until `stop`."""
+        app = Starlette(routes=[Route("/2010-04-01/Accounts/{account}/Messages.json", self._create, methods=["POST"])])
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the fake Twilio API did not start")
+            time.sleep(0.01)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        """Stops the server and joins its thread (bounded)."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(STOP_TIMEOUT_SECONDS)
+            if self._thread.is_alive():
+                raise RuntimeError("the fake Twilio API did not stop")
+
+    def reset(self) -> None:
+        """Forgets the requests and the queued failures (between tests)."""
+        self.requests.clear()
+        self._failures.clear()
+
+    @property
+    def sent(self) -> list[Created]:
+        """The requests that created a message (Twilio answered with a sid)."""
+        return [r for r in self.requests if r.sid is not None]
