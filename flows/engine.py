@@ -30,6 +30,22 @@ _CONFIRM_CHOICES = (Choice("ya", "common.confirm.yes"), Choice("batal", "common.
 _RESUME_CHOICES = (Choice("lanjut", "common.resume.continue"), Choice("menu", "common.resume.menu"))
 
 
+def _log_failure(
+    what: str, contact_id: int | None, inbound: Inbound, flow: str | None, step: str | None, error: Exception
+) -> None:
+    """Logs a failure with ids and the stack, never the message text or the exception's message."""
+    log.error(
+        "%s contact=%s message=%s flow=%s step=%s error=%s\n%s",
+        what,
+        contact_id,
+        inbound.message_id,
+        flow,
+        step,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+
+
 @dataclass
 class _Turn:
     """The state of one message being handled: the conversation and the replies so far."""
@@ -58,11 +74,20 @@ class Engine:
             return await self._handle_locked(inbound)
 
     async def _handle_locked(self, inbound: Inbound) -> list[Reply]:
+        seen: dict[str, Any] = {"language": supported(inbound.language_hint), "contact": None}
+        try:
+            return await self._handle_in_transaction(inbound, seen)
+        except Exception as error:  # noqa: BLE001 - the database failed around the step: nothing was committed
+            _log_failure("message failed", seen["contact"], inbound, None, None, error)
+            return [Reply(Translator(seen["language"])("error.unexpected"))]
+
+    async def _handle_in_transaction(self, inbound: Inbound, seen: dict[str, Any]) -> list[Reply]:
         async with self.database.transaction() as session:
             contact = await contacts.get_or_create_contact(
                 session, inbound.channel, inbound.address, supported(inbound.language_hint)
             )
             contact_id = contact.id
+            seen.update(language=contact.language, contact=contact_id)
             if inbound.message_id and not await inbox.record_received(
                 session, inbound.channel, inbound.message_id, contact_id
             ):
@@ -92,15 +117,7 @@ class Engine:
                 async with session.begin_nested():
                     await self._dispatch(turn)
             except Exception as error:  # noqa: BLE001 - any failure must leave the conversation untouched
-                log.error(
-                    "step failed contact=%s message=%s flow=%s step=%s error=%s\n%s",
-                    contact_id,
-                    inbound.message_id,
-                    state.flow,
-                    state.step,
-                    type(error).__name__,
-                    "".join(traceback.format_tb(error.__traceback__)),
-                )
+                _log_failure("step failed", contact_id, inbound, state.flow, state.step, error)
                 return [Reply(Translator(language)("error.unexpected"))]
             await conversations.save(session, contact_id, turn.state, at=now)
             return turn.replies
@@ -242,7 +259,7 @@ class Engine:
         params = await resolve(step.prompt_params(ctx)) if step.prompt_params else {}
         options = tuple(Option(c.value, c.text(ctx.t)) for c in await step.options(ctx))
         expects = CHOICE if options and step.expects == "text" else step.expects
-        turn.say(ctx.t(step.prompt, **params), options, expects)
+        turn.say(ctx.t(step.prompt, **params).strip(), options, expects)
 
     async def _reprompt(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
         if flow is not None and step is not None:

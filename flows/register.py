@@ -483,7 +483,8 @@ async def _save(ctx: Context) -> Outcome:
     amount = None if new.segment == PU else contribution_for(ctx, ",".join(new.programmes)).total
     due = ctx.t.money(amount) if amount is not None else ctx.t("register.summary.pu_contribution")
     await _notify_worker(ctx, worker.id, new, str(worker.registration_number), amount)
-    text = ctx.t("register.saved.done", number=worker.registration_number, name=new.name, amount=due)
+    key = "register.saved.done" if amount is not None else "register.saved.done_pu"
+    text = ctx.t(key, number=worker.registration_number, name=new.name, amount=due)
     return Outcome(texts=[text], then="menu")
 
 

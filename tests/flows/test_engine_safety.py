@@ -272,3 +272,23 @@ async def test_media_at_the_summary_shows_the_summary_again_and_saves_nothing(ch
 async def test_an_empty_message_outside_a_flow_is_answered(chat, database):
     replies = await chat.send("   ")
     assert replies[0].text == ID("common.unsupported")
+
+
+async def test_a_database_failure_while_saving_answers_politely_and_commits_nothing(engine, database, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from storage import conversations as stored_conversations
+
+    chat = Chat(engine)
+    await chat.say("menu")
+
+    async def broken_save(*args: object, **kwargs: object) -> None:
+        raise OperationalError("UPDATE conversation", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(stored_conversations, "save", broken_save)
+    replies = await chat.send("Info program", message_id="will-fail")
+    assert [r.text for r in replies] == [ID("error.unexpected")]
+    monkeypatch.undo()
+    # Nothing was committed: the same message id is handled when it is delivered again.
+    again = await chat.send("Info program", message_id="will-fail")
+    assert again and again[0].text == ID("info.ask")
