@@ -56,11 +56,15 @@ async def add_payments(session: AsyncSession, payments: Sequence[NewPayment]) ->
     """Records many payments in batches, skipping those already recorded; how many were new."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
+    table = Payment.__table__
+    # One compiled statement run with many parameter sets (SQLAlchemy's insertmanyvalues): far cheaper than a
+    # statement built with thousands of VALUES rows.
+    statement = module.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    connection = await session.connection()
     inserted = 0
     for start in range(0, len(payments), _BATCH):
         batch = [p.values() for p in payments[start : start + _BATCH]]
-        statement = module.insert(Payment).values(batch).on_conflict_do_nothing().returning(Payment.id)
-        inserted += len((await session.execute(statement)).all())
+        inserted += len((await connection.execute(statement, batch)).all())
     return inserted
 
 
