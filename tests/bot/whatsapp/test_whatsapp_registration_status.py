@@ -1,0 +1,110 @@
+"""Registration and the status check end to end over WhatsApp: signed form posts in, numbered TwiML out."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from rules.regions import village_info
+from storage import payments, people, villages, workers
+from storage.models import Worker
+from storage.payments import NewPayment
+from tests.bot.whatsapp.phone import TWILIO_CLIENT_WARNINGS, Phone
+
+pytestmark = TWILIO_CLIENT_WARNINGS
+
+CADRE = "+6281234567802"
+WORKER = "+6281234567803"
+NIK = "6310054508800001"
+
+
+async def _add_cadre(database) -> None:
+    async with database.transaction() as session:
+        info = village_info("63.10.02.2003")
+        assert info is not None
+        await villages.ensure_village(session, info)
+        await people.add_person(session, "Siti Rahmah", CADRE, [info.code])
+
+
+async def test_a_cadre_registers_a_worker_over_whatsapp_and_the_worker_checks_their_status(channel_client, database):
+    _channel, client = channel_client
+    await _add_cadre(database)
+    cadre = Phone(client, CADRE)
+
+    menu = await cadre.say("menu")
+    assert "1. Daftarkan pekerja" in menu and "Balas dengan angka 1 sampai 8." in menu
+    assert "NIK" in await cadre.say("1")
+    assert "nama lengkap" in await cadre.say("6310 0545 0880 0001")
+    assert "Menurut NIK: 5 Agustus 1980" in await cadre.say("siti aminah")
+    sex = await cadre.say("ya")
+    assert "1. Perempuan" in sex and "2. Laki-laki" in sex and "Balas 1 atau 2." in sex
+    assert "Nomor HP" in await cadre.say("1")
+    occupation = await cadre.say("0812-3456-7803")
+    assert "1. Petani" in occupation and "12. Lainnya" in occupation
+    assert "penghasilan" in await cadre.say("petani")  # the words work as well as the number
+    assert "Siapa yang membayar" in await cadre.say("1 juta")
+    programmes = await cadre.say("1")
+    assert "1. JKK + JKM: Rp16.800 per bulan" in programmes
+    assert "ahli waris" in await cadre.say("1")
+    assert "Pemberitahuan privasi" in await cadre.say("lewati")
+    summary = await cadre.say("1")
+    assert "Siti Aminah" in summary and "+6281234567803" in summary and "Rp16.800" in summary
+    saved = await cadre.say("ya")
+    assert "REG-6310-" in saved and "belum aktif" in saved
+
+    async with database.transaction() as session:
+        worker = await session.scalar(select(Worker).where(Worker.nik == NIK))
+        assert worker is not None and worker.phone == WORKER and worker.village_code == "63.10.02.2003"
+
+    # The worker writes from the phone the cadre registered: WhatsApp vouches for that number.
+    own = Phone(client, WORKER)
+    await own.say("menu")
+    card = await own.say("status")
+    assert "Siti Aminah" in card and "Status: Belum aktif" in card and "iuran pertama" in card
+
+    async with database.transaction() as session:
+        found = await workers.find_by_nik(session, NIK)
+        assert found is not None
+        await payments.add_payment(
+            session, NewPayment(found.id, date.today().replace(day=1), 12, 201_600, payments.IMPORT, "BR-1")
+        )
+    card = await own.say("status")
+    assert "Status: Aktif" in card and "Terlindungi sampai:" in card and "Rp16.800" in card
+
+
+async def test_a_stranger_over_whatsapp_gives_nik_and_birth_date_and_sees_only_the_status(channel_client, database):
+    _channel, client = channel_client
+    await _add_cadre(database)
+    async with database.transaction() as session:
+        person = await people.find_person_by_phone(session, CADRE)
+        assert person is not None
+        await workers.add_worker(
+            session,
+            workers.NewWorker(
+                nik=NIK,
+                name="Siti Aminah",
+                birth_date=date(1980, 8, 5),
+                sex="F",
+                phone=WORKER,
+                occupation="petani",
+                occupation_other=None,
+                segment="BPU",
+                declared_income=1_000_000,
+                programmes=("JKK", "JKM"),
+                payer="village",
+                sponsor=None,
+                heir_name=None,
+                heir_relation=None,
+                heir_phone=None,
+                village_code="63.10.02.2003",
+                registered_by=person.id,
+                consent_at=datetime.now(UTC),
+            ),
+        )
+    stranger = Phone(client, "+6281399990000")
+    assert "NIK peserta" in await stranger.say("status")
+    assert "tanggal lahir" in await stranger.say(NIK)
+    answer = await stranger.say("05-08-1980")
+    assert "631005******0001" in answer and "Belum aktif" in answer
+    assert "Siti" not in answer and NIK not in answer
