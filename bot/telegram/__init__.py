@@ -1,0 +1,1 @@
+"""Telegram through python-telegram-bot: webhook and long polling, keyboards, a rate-limited sender."""

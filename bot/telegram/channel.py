@@ -1,0 +1,216 @@
+"""The Telegram channel: a python-telegram-bot Application fed by the webhook route or by long polling.
+
+Every update goes through one handler: update → Inbound → engine → replies rendered → per-chat send queue.
+No flow logic lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import traceback
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.settings import Settings
+from bot.telegram.botapi import (
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    explain,
+    file_url_for,
+    quiet_library_logs,
+    set_command_menu,
+)
+from bot.telegram.inbound import ALLOWED_UPDATES, CHANNEL, chat_id_of, to_inbound
+from bot.telegram.render import render_replies
+from bot.telegram.sender import SendLimits, TelegramSender
+from flows.engine import Engine
+from flows.locks import KeyedLocks
+from flows.messages import PHONE
+from storage import contacts
+from storage.database import Database
+
+log = logging.getLogger("kader.telegram")
+
+CONCURRENT_UPDATES = 64
+SEND_DRAIN_SECONDS = 15.0
+
+
+def build_application(settings: Settings, *, polling: bool) -> Application:
+    """The PTB Application for the settings: with an Updater for polling, without one for the webhook."""
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url_for(settings.telegram_api_url))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .job_queue(None)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramChannel:
+    """The Telegram adapter: `POST /telegram/webhook` in `kader serve`, or `poll()` for `kader poll`."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        engine: Engine,
+        *,
+        polling: bool = False,
+        limits: SendLimits | None = None,
+    ) -> None:
+        quiet_library_logs()
+        self.settings = settings
+        self.database = database
+        self.engine = engine
+        self.polling = polling
+        self.application = build_application(settings, polling=polling)
+        self.sender = TelegramSender(self.application.bot, limits, on_blocked=self._mark_unreachable)
+        self._chats = KeyedLocks()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+
+    # -- the Channel protocol -------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        """`POST /telegram/webhook`, checked against TELEGRAM_WEBHOOK_SECRET."""
+        return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Connects to the Bot API (getMe), sets the command menu and starts processing updates."""
+        if not self.polling and not self.settings.telegram_webhook_secret:
+            log.error(
+                "telegram webhook refused: TELEGRAM_WEBHOOK_SECRET is not set, so every POST %s gets 403;"
+                " set it and run `kader telegram set-webhook`, or run `kader poll` instead",
+                WEBHOOK_PATH,
+            )
+        try:
+            await self.application.initialize()
+        except TelegramError as error:
+            log.error("telegram could not start: %s", explain(error, self.settings))
+            raise
+        await set_command_menu(self.application.bot)
+        await self.application.start()
+        log.info("telegram started bot=%s mode=%s", self.application.bot.id, "polling" if self.polling else "webhook")
+
+    async def stop(self) -> None:
+        """Finishes queued and in-flight updates, sends what they answered, then closes the client."""
+        if self.application.running:
+            await self.application.stop()
+        await self.sender.close(SEND_DRAIN_SECONDS)
+        await self.application.shutdown()
+
+    # -- long polling -------------------------------------------------------------------
+
+    async def poll(
+        self,
+        stop: asyncio.Event,
+        *,
+        drop_pending: bool = False,
+        on_ready: Callable[[str], None] | None = None,
+    ) -> None:
+        """Long-polls until `stop` is set (any webhook is deleted first; pending updates kept unless asked)."""
+        updater = self.application.updater
+        if updater is None:
+            raise RuntimeError("this channel was built for the webhook: pass polling=True")
+        await self.start()
+        try:
+            await updater.start_polling(
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=drop_pending,
+                error_callback=_polling_error,
+            )
+            if on_ready is not None:
+                on_ready(self.application.bot.username)
+            await stop.wait()
+        finally:
+            if updater.running:
+                await updater.stop()
+            await self.stop()
+
+    # -- the webhook ----------------------------------------------------------------------
+
+    async def _webhook(self, request: Request) -> Response:
+        secret = self.settings.telegram_webhook_secret
+        given = request.headers.get(SECRET_HEADER)
+        if not secret or given is None or not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("telegram webhook refused: %s", "no secret configured" if not secret else "wrong secret")
+            return PlainTextResponse("forbidden", status_code=403)
+        if not self.application.running:
+            return PlainTextResponse("not running", status_code=503)  # Telegram delivers it again later
+        try:
+            update = Update.de_json(await request.json(), self.application.bot)
+        except Exception as error:  # noqa: BLE001 - any unreadable body is the sender's problem
+            log.warning("telegram webhook: unreadable update error=%s", type(error).__name__)
+            return PlainTextResponse("unreadable update", status_code=400)
+        # Queued, not awaited: the Application processes it concurrently and stop() finishes it.
+        await self.application.update_queue.put(update)
+        return Response(status_code=200)
+
+    # -- one update -----------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await _answer(update.callback_query, update.update_id)
+        chat_id = chat_id_of(update)
+        inbound = to_inbound(update)
+        if chat_id is None or inbound is None:
+            log.info("telegram update ignored update=%s", update.update_id)
+            return
+        # Held from the engine until the replies are queued, so one chat's turns reach the queue in order.
+        async with self._chats.hold(chat_id):
+            replies = await self.engine.handle(inbound)
+            if not replies:
+                return
+            language = await self._language(chat_id) if any(r.expects == PHONE for r in replies) else "id"
+            self.sender.enqueue(chat_id, render_replies(replies, language))
+
+    async def _language(self, chat_id: int) -> str:
+        async with self.database.transaction() as session:
+            contact = await contacts.find_contact(session, CHANNEL, str(chat_id))
+            return contact.language if contact is not None else "id"
+
+    async def _mark_unreachable(self, chat_id: int) -> None:
+        """Remembers that the user blocked the bot (writing to it again makes the contact reachable)."""
+        try:
+            async with self.database.transaction() as session:
+                await contacts.mark_unreachable(session, CHANNEL, str(chat_id))
+        except Exception as error:  # noqa: BLE001 - the sender keeps serving the other chats
+            log.error("could not mark chat unreachable chat=%s error=%s", chat_id, type(error).__name__)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error(
+            "telegram update failed update=%s error=%s\n%s",
+            update_id,
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)) if error is not None else "",
+        )
+
+
+async def _answer(query: CallbackQuery, update_id: int) -> None:
+    """Stops the button's spinner; a failure here must not keep the press from being handled."""
+    try:
+        await query.answer()
+    except TelegramError as error:
+        log.warning("telegram callback not answered update=%s error=%s", update_id, type(error).__name__)
+
+
+def _polling_error(error: TelegramError) -> None:
+    log.warning("telegram polling error=%s", type(error).__name__)

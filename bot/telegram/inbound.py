@@ -1,0 +1,100 @@
+"""Turning a Telegram update into the engine's Inbound: text, commands, button presses, contacts, files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import Contact, Message, Update
+from telegram.constants import ChatType
+
+from flows.messages import Inbound, Media
+from rules.phones import InvalidPhoneError, normalise_mobile
+
+CHANNEL = "telegram"
+
+# The update types the adapter reads; everything else is neither requested nor handled.
+ALLOWED_UPDATES = ("message", "callback_query")
+
+# Content the engine cannot read, named for the log and the Inbound. Order matters: a venue also carries a
+# location, and an animation also carries a document.
+_UNSUPPORTED_KINDS = (
+    "animation",
+    "sticker",
+    "voice",
+    "video_note",
+    "audio",
+    "video",
+    "venue",
+    "location",
+    "poll",
+    "dice",
+    "game",
+    "story",
+)
+
+
+def chat_id_of(update: Update) -> int | None:
+    """The private chat the update belongs to, or None for updates the bot does not answer."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    return chat.id
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """The engine's message for an update from a private chat, or None when there is nothing to answer."""
+    chat_id = chat_id_of(update)
+    if chat_id is None:
+        return None
+    user = update.effective_user
+    common = {
+        "channel": CHANNEL,
+        "address": str(chat_id),
+        "message_id": str(update.update_id),
+        "language_hint": user.language_code if user is not None else None,
+    }
+    query = update.callback_query
+    if query is not None:
+        return Inbound(text=query.data or "", received_at=_now(), **common)
+    message = update.message
+    if message is None:
+        return None
+    received_at = message.date or _now()
+    if message.text is not None:
+        return Inbound(text=message.text, received_at=received_at, **common)
+    if message.contact is not None:
+        text, verified = _shared_contact(message.contact, user.id if user is not None else None)
+        return Inbound(text=text, verified_phone=verified, received_at=received_at, **common)
+    unsupported = _unsupported_kind(message)
+    if unsupported is not None:
+        return Inbound(unsupported=unsupported, received_at=received_at, **common)
+    if message.photo:
+        largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0))
+        media = (Media(largest.file_id, "image/jpeg"),)
+        return Inbound(text=message.caption, media=media, received_at=received_at, **common)
+    if message.document is not None:
+        media = (Media(message.document.file_id, message.document.mime_type),)
+        return Inbound(text=message.caption, media=media, received_at=received_at, **common)
+    return Inbound(unsupported="other", received_at=received_at, **common)
+
+
+def _shared_contact(contact: Contact, sender_id: int | None) -> tuple[str, str | None]:
+    """The text and verified phone of a shared contact: verified only when it is the sender's own."""
+    raw = contact.phone_number or ""
+    try:
+        phone = normalise_mobile(raw)
+    except InvalidPhoneError:
+        return raw, None
+    own = sender_id is not None and contact.user_id == sender_id
+    return phone, (phone if own else None)
+
+
+def _unsupported_kind(message: Message) -> str | None:
+    for kind in _UNSUPPORTED_KINDS:
+        if getattr(message, kind, None):
+            return kind
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,285 @@
+"""A loopback Bot API: the methods the bot calls, recorded, with 429 and 403 answers on demand.
+
+It runs under uvicorn on its own thread and event loop (started once per test session, reset for every test),
+so the bot under test talks to it over real HTTP on 127.0.0.1 exactly as it would to Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+TOKEN = "123456:TEST-token_for-the-loopback-api"
+BOT_ID = 123456
+BOT_USERNAME = "kader_test_bot"
+LONG_POLL_CAP = 0.2  # seconds a getUpdates with nothing to serve is held, whatever timeout was asked
+_JSON_PARAMETERS = {
+    "chat_id",
+    "offset",
+    "timeout",
+    "limit",
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "drop_pending_updates",
+    "max_connections",
+}
+
+
+@dataclass
+class Sent:
+    """One sendMessage the fake accepted."""
+
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    params: dict[str, Any]
+    at: float
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """The inline buttons as (label, callback data), in order."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(button["text"], button.get("callback_data", "")) for row in rows for button in row]
+
+    @property
+    def keyboard(self) -> list[dict[str, Any]]:
+        """The reply-keyboard buttons, in order."""
+        rows = (self.reply_markup or {}).get("keyboard", [])
+        return [button if isinstance(button, dict) else {"text": button} for row in rows for button in row]
+
+
+@dataclass
+class FakeBotAPI:
+    """The state of the loopback Bot API; `app()` is the Starlette app serving it."""
+
+    token: str = TOKEN
+    port: int = 0
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    callback_answers: list[str] = field(default_factory=list)
+    commands: dict[str | None, list[dict[str, str]]] = field(default_factory=dict)
+    webhook: dict[str, Any] = field(default_factory=lambda: {"url": ""})
+    failures: dict[int, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(7001))
+    _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        """Forgets everything a previous test arranged or caused; the port stays."""
+        with self._lock:
+            fresh = FakeBotAPI(token=self.token, port=self.port)
+            fresh._lock = self._lock
+            self.__dict__.update(fresh.__dict__)
+
+    @property
+    def base_url(self) -> str:
+        """TELEGRAM_API_URL for this fake."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- what a test arranges ---------------------------------------------------------------
+
+    def push(self, update: dict[str, Any], update_id: int | None = None) -> int:
+        """Queues an update for getUpdates; returns its update_id."""
+        with self._lock:
+            update = {"update_id": update_id if update_id is not None else next(self._update_ids), **update}
+            self.updates.append(update)
+        return update["update_id"]
+
+    def fail_next(self, chat_id: int, code: int, *, retry_after: int | None = None, times: int = 1) -> None:
+        """The next `times` sendMessage calls to this chat fail with this HTTP code."""
+        descriptions = {
+            429: f"Too Many Requests: retry after {retry_after}",
+            403: "Forbidden: bot was blocked by the user",
+            500: "Internal Server Error",
+            400: "Bad Request: chat not found",
+        }
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": descriptions.get(code, "Error")}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        queue = self.failures.setdefault(chat_id, deque())
+        queue.extend([(code, body)] * times)
+
+    # -- what a test reads ------------------------------------------------------------------
+
+    def to(self, chat_id: int) -> list[Sent]:
+        """Every message sent to one chat, in order."""
+        return [message for message in self.sent if message.chat_id == chat_id]
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call of one method."""
+        return [params for name, params in self.calls if name == method]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+        """Waits (bounded) until the condition holds; fails the test with what was sent otherwise."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                texts = [(m.chat_id, m.text[:60]) for m in self.sent]
+                raise AssertionError(f"timed out waiting for {what or 'the condition'}; sent so far: {texts}")
+            await asyncio.sleep(0.01)
+
+    # -- the HTTP side ----------------------------------------------------------------------
+
+    def app(self) -> Starlette:
+        """The Bot API as `/bot<token>/<method>`."""
+        return Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        if request.path_params["token"] != self.token:
+            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
+        method = request.path_params["method"]
+        params = await _parameters(request)
+        self.calls.append((method, params))
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        return await handler(params)
+
+    async def _m_getMe(self, _params: dict[str, Any]) -> JSONResponse:
+        return _ok(
+            {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Kader",
+                "username": BOT_USERNAME,
+                "can_join_groups": False,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        )
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> JSONResponse:
+        if self.webhook["url"]:
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset") or 0)
+        if offset:
+            with self._lock:  # confirmed updates are forgotten, as Telegram does
+                self.updates[:] = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), LONG_POLL_CAP)
+        while not self.updates and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        with self._lock:
+            return _ok(list(self.updates[: int(params.get("limit") or 100)]))
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> JSONResponse:
+        chat_id = int(params["chat_id"])
+        failures = self.failures.get(chat_id)
+        if failures:
+            code, body = failures.popleft()
+            return JSONResponse(body, status_code=code)
+        markup = params.get("reply_markup")
+        self.sent.append(Sent(chat_id, params["text"], markup, params, time.monotonic()))
+        message_id = next(self._message_ids)
+        chat = {"id": chat_id, "type": "private", "first_name": "User"}
+        return _ok({"message_id": message_id, "date": int(time.time()), "chat": chat, "text": params["text"]})
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> JSONResponse:
+        self.callback_answers.append(str(params["callback_query_id"]))
+        return _ok(True)
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> JSONResponse:
+        self.commands[params.get("language_code")] = params["commands"]
+        return _ok(True)
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        self.webhook = {
+            "url": params["url"],
+            "secret_token": params.get("secret_token"),
+            "allowed_updates": params.get("allowed_updates"),
+        }
+        if params.get("drop_pending_updates"):
+            with self._lock:
+                self.updates.clear()
+        return _ok(True)
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> JSONResponse:
+        self.webhook = {"url": ""}
+        if params.get("drop_pending_updates"):
+            with self._lock:
+                self.updates.clear()
+        return _ok(True)
+
+    async def _m_getWebhookInfo(self, _params: dict[str, Any]) -> JSONResponse:
+        info: dict[str, Any] = {
+            "url": self.webhook["url"],
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if self.webhook.get("allowed_updates"):
+            info["allowed_updates"] = self.webhook["allowed_updates"]
+        return _ok(info)
+
+
+async def _parameters(request: Request) -> dict[str, Any]:
+    """The call's parameters: PTB posts form fields whose non-string values are JSON."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return dict(await request.json())
+    raw: dict[str, Any] = dict(request.query_params)
+    if request.method == "POST":  # application/x-www-form-urlencoded (the bot uploads no files)
+        raw.update(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
+    params: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _JSON_PARAMETERS and isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        params[key] = value
+    return params
+
+
+def _ok(result: Any) -> JSONResponse:
+    return JSONResponse({"ok": True, "result": result})
+
+
+def _error(code: int, description: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error_code": code, "description": description}, status_code=code)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the test runner keeps Ctrl-C."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Installs no signal handlers."""
+        yield
+
+
+@contextlib.contextmanager
+def serve_on_loopback(app: Any) -> Iterator[int]:
+    """Runs an ASGI app under uvicorn on 127.0.0.1 and a free port, on its own thread; yields the port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the loopback server did not start")
+            time.sleep(0.01)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
