@@ -146,7 +146,8 @@ class Engine:
             turn.say(t("common.unsupported"))
             await self._reprompt(turn, flow, step)
             return
-        if not text:
+        # A shared own contact (Telegram sends its number as the text too) in a flow that starts over on a phone.
+        if not text or (flow is not None and flow.restart_on_phone and text == inbound.verified_phone):
             await self._phone_shared(turn, flow, step)
             return
         if len(text) > MAX_TEXT_LENGTH:
