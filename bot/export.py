@@ -10,9 +10,9 @@ from typing import TextIO
 
 from openpyxl import Workbook
 
-from rules.contribution import monthly_contribution
+from flows.membership_view import monthly_amount
 from rules.coverage import covered_months, membership_on
-from rules.occupations import OTHER, PU, sector_of
+from rules.occupations import OTHER
 from storage import payments
 from storage.database import Database
 from storage.models import Person, Village, Worker
@@ -46,15 +46,8 @@ _CHUNK = 1_000
 def _row(
     worker: Worker, village: Village, person: Person | None, paid: list[tuple[date, int]], today: date
 ) -> list[object]:
-    contribution: int | str = ""
-    if worker.segment != PU:
-        contribution = monthly_contribution(
-            worker.declared_income,
-            worker.programmes.split(","),
-            today,
-            sector=sector_of(worker.occupation),
-            payer=worker.payer,
-        ).total
+    amount = monthly_amount(worker, today)
+    contribution: int | str = "" if amount is None else amount
     occupation = worker.occupation_other if worker.occupation == OTHER else worker.occupation
     membership = membership_on(today, covered_months(paid), worker.deceased_on)
     return [
