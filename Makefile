@@ -18,7 +18,7 @@ shell: $(STAMP)
 	$(BIN)/kader shell
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

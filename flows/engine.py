@@ -146,8 +146,9 @@ class Engine:
             turn.say(t("common.unsupported"))
             await self._reprompt(turn, flow, step)
             return
-        # A shared own contact (Telegram sends its number as the text too) in a flow that starts over on a phone.
-        if not text or (flow is not None and flow.restart_on_phone and text == inbound.verified_phone):
+        # A shared own contact (Telegram sends its number as the text too), unless a step is asking for a phone.
+        idle = flow is None or flow.name == MENU_FLOW or bool(flow.restart_on_phone)
+        if not text or (idle and text == inbound.verified_phone):
             await self._phone_shared(turn, flow, step)
             return
         if len(text) > MAX_TEXT_LENGTH:
