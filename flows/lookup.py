@@ -52,14 +52,25 @@ def _has_candidates(ctx: Context) -> bool:
     return "candidates" in (ctx.answers.get("query") or {})
 
 
+def worker_choice(worker_id: int, label: str) -> Choice:
+    """A worker to pick from a list. The value is not a bare number: Telegram sends a tapped button's value as the
+    message, and a number is read as a position in the list, so worker 1 listed second would pick the first."""
+    return Choice(f"w{worker_id}", label=label)
+
+
+def picked_worker_id(value: Any) -> int:
+    """The worker id of a picked worker_choice."""
+    return int(str(value).removeprefix("w"))
+
+
 def _candidate_choices(ctx: Context) -> list[Choice]:
-    return [Choice(str(wid), label=label) for wid, label in ctx.answers["query"]["candidates"]]
+    return [worker_choice(wid, label) for wid, label in ctx.answers["query"]["candidates"]]
 
 
 def selected_worker_id(ctx: Context) -> int:
     """The worker the asker settled on: found at once, or picked from the candidates."""
     query: dict[str, Any] = ctx.answers["query"]
-    return int(query["id"]) if "id" in query else int(ctx.answers["pick"])
+    return int(query["id"]) if "id" in query else picked_worker_id(ctx.answers["pick"])
 
 
 def lookup_steps(condition: Any = None, summary_label: str | None = None, show: Any = None) -> tuple[Step, Step]:

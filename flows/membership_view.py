@@ -6,9 +6,8 @@ from datetime import date
 
 from flows.model import Context
 from rules.contribution import monthly_contribution
-from rules.coverage import Membership, covered_months, membership_on
+from rules.coverage import Membership, arrears_end, covered_months, membership_on
 from rules.membership import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
-from rules.months import add_months
 from rules.nik import mask_nik
 from rules.occupations import PU, sector_of
 from storage import payments
@@ -56,7 +55,7 @@ def describe(ctx: Context, worker: Worker, membership: Membership, *, full_nik: 
         if membership.status == IN_ARREARS and membership.protected_until is not None:
             owed = _months_from(membership.next_due, ctx.now.date())
             total = t.money(amount * owed) if amount is not None else money
-            lapse = t.date(add_months(membership.protected_until, 3))
+            lapse = t.date(arrears_end(membership.protected_until))
             lines.append(t("status.card.arrears", months=owed, amount=total, date=lapse))
     if membership.status == NOT_ACTIVE:
         lines.append(t("status.card.not_active"))

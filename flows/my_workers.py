@@ -64,9 +64,9 @@ async def _page_choices(ctx: Context) -> list[Choice]:
     total = await workers.count_in_village(ctx.session, _village(ctx))
     choices = []
     if (_page(ctx) + 1) * PAGE_SIZE < total:
-        choices.append(Choice(NEXT, "my_workers.next", aliases=("lanjut", "berikut", "next")))
+        choices.append(Choice(NEXT, "my_workers.next", aliases=("lanjut", "berikut", "berikutnya", "next")))
     if _page(ctx) > 0:
-        choices.append(Choice(PREVIOUS, "my_workers.previous", aliases=("sebelum", "prev", "previous")))
+        choices.append(Choice(PREVIOUS, "my_workers.previous", aliases=("sebelum", "sebelumnya", "prev", "previous")))
     choices.append(Choice(MENU, "my_workers.menu", aliases=("menu",)))
     return choices
 

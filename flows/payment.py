@@ -40,18 +40,37 @@ def first_unpaid_month(membership: Membership, today: date) -> date:
     return membership.next_due
 
 
+def _period_value(first: date, months: int) -> str:
+    """A month option's value: the first month and the count, "2026-09:3". It keeps the period the cadre confirms
+    (a payment recorded meanwhile must not shift it), and it is no bare number, which would be read as a position
+    in the list (Telegram sends a tapped button's value as the text: "3" would pick the third option, 6 months)."""
+    return f"{first:%Y-%m}:{months}"
+
+
+def _chosen_period(value: Any) -> tuple[date | None, int]:
+    text = str(value)
+    if ":" not in text:  # a bare count: the period starts at the first unpaid month
+        return None, int(text)
+    month, months = text.split(":", 1)
+    return date.fromisoformat(f"{month}-01"), int(months)
+
+
 async def _plan(ctx: Context, months: int | None = None) -> dict[str, Any]:
+    """The worker, their membership and the period paid: as chosen, or `months` from the first unpaid month."""
     worker = await _worker(ctx)
     membership = await membership_of(ctx, worker)
-    first = first_unpaid_month(membership, ctx.now.date())
-    count = months if months is not None else int(ctx.answers.get("months", 1))
-    monthly = [monthly_amount(worker, add_months(first, n)) for n in range(count)]
+    first: date | None = None
+    if months is None:
+        first, months = _chosen_period(ctx.answers.get("months", 1))
+    if first is None:
+        first = first_unpaid_month(membership, ctx.now.date())
+    monthly = [monthly_amount(worker, add_months(first, n)) for n in range(months)]
     expected = None if any(m is None for m in monthly) else sum(m for m in monthly if m is not None)
-    return {"worker": worker, "membership": membership, "first": first, "months": count, "expected": expected}
+    return {"worker": worker, "membership": membership, "first": first, "months": months, "expected": expected}
 
 
 async def _months_prompt(ctx: Context) -> dict[str, Any]:
-    plan = await _plan(ctx)
+    plan = await _plan(ctx, 1)
     return {"name": plan["worker"].name, "from": ctx.t.month(plan["first"])}
 
 
@@ -61,8 +80,18 @@ async def _month_choices(ctx: Context) -> list[Choice]:
         plan = await _plan(ctx, count)
         amount = ctx.t.money(plan["expected"]) if plan["expected"] is not None else "-"
         label = ctx.t("payment.months.option", months=count, amount=amount)
-        choices.append(Choice(str(count), label=label, aliases=(f"{count} bulan", f"{count} months")))
+        value = _period_value(plan["first"], count)
+        choices.append(Choice(value, label=label, aliases=(f"{count} bulan", f"{count} months")))
     return choices
+
+
+async def _parse_months(text: str, ctx: Context) -> Parsed:
+    """A number of months typed that is no position in the list ("6", "12"): that many months."""
+    typed = text.strip()
+    if typed.isascii() and typed.isdigit() and int(typed) in MONTH_CHOICES:
+        plan = await _plan(ctx, int(typed))
+        return Valid(_period_value(plan["first"], int(typed)))
+    return Invalid("common.choice_invalid", {"count": len(MONTH_CHOICES)})
 
 
 async def _amount_prompt(ctx: Context) -> dict[str, Any]:
@@ -184,6 +213,7 @@ def payment_flow() -> Flow:
             Step(
                 "months",
                 "payment.months.ask",
+                parse=_parse_months,
                 choices=_month_choices,
                 prompt_params=_months_prompt,
                 summary_label="payment.summary.months",

@@ -1,12 +1,13 @@
-""""Cek status": workers see their own membership, cadres their villages', anyone else with NIK and birth date."""
+""" "Cek status": workers see their own membership, cadres their villages', anyone else with NIK and birth date."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from flows.lookup import lookup_steps, selected_worker_id, visible_villages
+from flows.lookup import lookup_steps, picked_worker_id, selected_worker_id, visible_villages, worker_choice
 from flows.membership_view import describe, describe_briefly, membership_of
 from flows.messages import PHONE
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
@@ -47,7 +48,7 @@ async def _blocked_until(ctx: Context) -> Any:
 
 
 def _wait_text(ctx: Context, until: Any) -> str:
-    minutes = max(1, int((until - ctx.now).total_seconds() // 60) + 1)
+    minutes = max(1, math.ceil((until - ctx.now).total_seconds() / 60))
     return ctx.t("status.check.wait", minutes=minutes)
 
 
@@ -80,11 +81,11 @@ def status_flow() -> Flow:
 
 
 def _own_choices(ctx: Context) -> list[Choice]:
-    return [Choice(str(wid), label=name) for wid, name in ctx.answers["own"]]
+    return [worker_choice(wid, name) for wid, name in ctx.answers["own"]]
 
 
 async def _show_own(ctx: Context) -> Outcome:
-    worker_id = int(ctx.answers["pick"])
+    worker_id = picked_worker_id(ctx.answers["pick"])
     if worker_id not in {int(wid) for wid, _ in ctx.answers["own"]}:
         return Outcome(then="menu")
     worker = await workers.get_worker(ctx.session, worker_id)
@@ -146,7 +147,10 @@ async def _show_for_staff(ctx: Context) -> Outcome:
     if worker is None or (scope is not None and worker.village_code not in scope):
         return Outcome(texts=[ctx.t("lookup.not_found")], then="menu")
     await _audit(ctx, "status_lookup", worker.id, mode="staff")
-    return Outcome(texts=[describe(ctx, worker, await membership_of(ctx, worker), full_nik=True)], then="menu")
+    # The whole NIK only for admins and the cadre who registered the worker (DESIGN.md, "Who may do what").
+    assert ctx.staff is not None
+    full_nik = ctx.staff.is_admin or worker.registered_by == ctx.staff.person_id
+    return Outcome(texts=[describe(ctx, worker, await membership_of(ctx, worker), full_nik=full_nik)], then="menu")
 
 
 def status_staff_flow() -> Flow:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from rules.membership import ACTIVE, DECEASED, IN_ARREARS, NOT_ACTIVE, status_on
+from rules.membership import ACTIVE, ARREARS_MONTHS, DECEASED, IN_ARREARS, LAPSED, NOT_ACTIVE
 from rules.months import add_months
 
 
@@ -28,6 +28,11 @@ def covered_months(payments: Iterable[tuple[date, int]]) -> list[date]:
         start = month_start(first)
         months.update(add_months(start, n) for n in range(count))
     return sorted(months)
+
+
+def arrears_end(protected_until: date) -> date:
+    """The last day a membership in arrears may still be continued: the end of the third whole unpaid month."""
+    return month_end(add_months(month_start(protected_until), ARREARS_MONTHS))
 
 
 @dataclass(frozen=True)
@@ -61,5 +66,7 @@ def membership_on(day: date, months: list[date], deceased_on: date | None = None
         # Paid only for later months (paid in advance of the start): not yet protected.
         return Membership(NOT_ACTIVE, None, months[0])
     last = month_end(before[-1])
-    status = status_on(day, last)
+    # Protection is paid in whole months, so arrears are whole months too: paid through 28 February, the worker
+    # may still pay March to May until 31 May (a day count from 28 February would end it on 28 May).
+    status = IN_ARREARS if day <= arrears_end(last) else LAPSED
     return Membership(status, last, add_months(before[-1], 1) if status == IN_ARREARS else None)

@@ -112,17 +112,18 @@ def parse_row(line: int, values: list[object], columns: dict[str, int], today: d
         return RowError(line, f"paid-from month {_cell(values, columns, 'paid_from')!r} is not a month like 2026-01")
     months_text = _cell(values, columns, "months")
     if months_text:
-        if not months_text.isdigit() or not 1 <= int(months_text) <= MAX_MONTHS:
+        # isdigit() alone lets "²" through, which int() cannot read.
+        if not (months_text.isascii() and months_text.isdigit()) or not 1 <= int(months_text) <= MAX_MONTHS:
             return RowError(line, f"months {months_text!r} must be a whole number from 1 to {MAX_MONTHS}")
         months = int(months_text)
     else:
         through_text = _cell(values, columns, "paid_through")
-        try:
-            through = parse_date(through_text, today) if through_text else None
-        except InvalidDateError:
-            through = None
-        if through is None:
+        if not through_text:
             return RowError(line, "give the number of months or a paid-through date")
+        try:
+            through = parse_date(through_text, today)
+        except InvalidDateError:
+            return RowError(line, f"paid-through {through_text!r} is not a date like 2026-12-31")
         months = _months_between(first, through)
         if not 1 <= months <= MAX_MONTHS:
             return RowError(line, f"paid-through {through_text!r} must be 1 to {MAX_MONTHS} months after paid-from")

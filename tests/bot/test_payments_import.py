@@ -1,0 +1,355 @@
+"""`kader payments import FILE`: CSV (comma or semicolon) and XLSX, all or nothing unless --skip-invalid, errors with
+their line numbers, and a second import of the same file adds nothing. Ends with the issue's done-when, run as
+real processes: import, then the worker's own phone in `kader shell` sees "Aktif" with the right dates."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from bot import cli
+from flows.i18n import long_date
+from rules.coverage import covered_months, membership_on
+from rules.membership import ACTIVE
+from rules.regions import village_info
+from storage import audit, migrate, payments, villages, workers
+from storage.database import Database, open_database
+from storage.models import Payment
+
+KADER = Path(sys.executable).with_name("kader")
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+VILLAGE = "63.10.02.2003"
+SITI = "6310054508800001"
+BUDI = "6310051203750002"
+WORKER_PHONE = "+6281350001234"
+HEADER = ["NIK", "paid_from", "months", "amount", "reference"]
+YEAR_2026 = [SITI, "2026-01", "12", "201600", "BR-2026-001"]
+
+
+def new_worker(nik: str, name: str, phone: str | None = None) -> workers.NewWorker:
+    return workers.NewWorker(
+        nik=nik,
+        name=name,
+        birth_date=date(1980, 8, 5) if nik == SITI else date(1975, 3, 12),
+        sex="F" if nik == SITI else "M",
+        phone=phone,
+        occupation="petani",
+        occupation_other=None,
+        segment="BPU",
+        declared_income=1_000_000,
+        programmes=("JKK", "JKM"),
+        payer="village",
+        sponsor=None,
+        heir_name=None,
+        heir_relation=None,
+        heir_phone=None,
+        village_code=VILLAGE,
+        registered_by=None,
+        consent_at=NOW,
+    )
+
+
+async def register(database: Database, *niks: str) -> None:
+    names = {SITI: "Siti Aminah", BUDI: "Budi Santoso"}
+    async with database.transaction() as session:
+        info = village_info(VILLAGE)
+        assert info is not None
+        await villages.ensure_village(session, info)
+        for nik in niks:
+            await workers.add_worker(session, new_worker(nik, names[nik], WORKER_PHONE if nik == SITI else None))
+
+
+async def stored(database: Database) -> list[Payment]:
+    async with database.transaction() as session:
+        return list(await session.scalars(select(Payment).order_by(Payment.id)))
+
+
+async def count(database: Database) -> int:
+    async with database.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(Payment)))
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER, delimiter: str = ",") -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+async def run(*argv: str) -> int:
+    """`kader ...` in-process; in a thread because the command runs its own event loop."""
+    return await asyncio.to_thread(cli.main, list(argv))
+
+
+async def import_file(path: Path, url: str, *options: str) -> int:
+    return await run("payments", "import", str(path), "--database", url, *options)
+
+
+# -- a good file, twice -------------------------------------------------------------------------------
+
+
+async def test_a_csv_paying_twelve_months_of_2026_is_recorded_and_twice_adds_nothing(
+    database, database_url, tmp_path, capsys
+):
+    await register(database, SITI)
+    path = write_csv(tmp_path / "cabang-2026.csv", [YEAR_2026])
+
+    assert await import_file(path, database_url) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "1 rows read: 1 payments recorded, 0 already recorded."
+    assert err == ""
+    (payment,) = await stored(database)
+    assert (payment.first_month, payment.months, payment.amount) == (date(2026, 1, 1), 12, 201_600)
+    assert (payment.source, payment.reference, payment.recorded_by) == (payments.IMPORT, "BR-2026-001", None)
+    months = covered_months([(payment.first_month, payment.months)])
+    assert membership_on(date(2026, 11, 22), months).status == ACTIVE
+    assert membership_on(date(2026, 11, 22), months).protected_until == date(2026, 12, 31)
+
+    assert await import_file(path, database_url) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "1 rows read: 0 payments recorded, 1 already recorded."
+    assert await count(database) == 1
+
+    async with database.transaction() as session:
+        events = await audit.events(session, "payments.imported")
+    assert [(e.subject_id, e.details) for e in events] == [
+        ("cabang-2026.csv", {"rows": 1, "new": 1, "invalid": 0}),
+        ("cabang-2026.csv", {"rows": 1, "new": 0, "invalid": 0}),
+    ]
+
+
+async def test_a_file_with_one_invalid_row_imports_nothing_and_names_the_line(database, database_url, tmp_path, capsys):
+    await register(database, SITI, BUDI)
+    rows = [
+        YEAR_2026,
+        [BUDI, "2026-01", "twelve", "201600", "BR-2026-001"],
+        [BUDI, "2026-02", "6", "100800", "BR-2026-002"],
+    ]
+    path = write_csv(tmp_path / "payments.csv", rows)
+
+    assert await import_file(path, database_url) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "line 3: months 'twelve' must be a whole number from 1 to 24" in err
+    assert "line 2" not in err and "line 4" not in err
+    assert "Nothing imported: 1 of 3 rows are invalid" in err and "--skip-invalid" in err
+    assert await count(database) == 0
+
+    assert await import_file(path, database_url, "--skip-invalid") == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "3 rows read: 2 payments recorded, 0 already recorded, 1 invalid rows skipped."
+    assert "line 3: months 'twelve'" in err
+    assert [(p.first_month, p.months) for p in await stored(database)] == [
+        (date(2026, 1, 1), 12),
+        (date(2026, 2, 1), 6),
+    ]
+
+
+async def test_an_unregistered_nik_is_an_error_with_its_line(database, database_url, tmp_path, capsys):
+    await register(database, SITI)
+    stranger = "3174011203750009"
+    path = write_csv(tmp_path / "payments.csv", [YEAR_2026, [stranger, "2026-01", "12", "201600", "BR-9"]])
+
+    assert await import_file(path, database_url) == 1
+    _, err = capsys.readouterr()
+    assert f"line 3: NIK {stranger} is not registered" in err
+    assert await count(database) == 0
+
+    assert await import_file(path, database_url, "--skip-invalid") == 0
+    out, _ = capsys.readouterr()
+    assert "1 payments recorded" in out and "1 invalid rows skipped" in out
+    assert await count(database) == 1
+
+
+async def test_errors_are_listed_in_line_order_and_a_long_list_is_cut(database, database_url, tmp_path, capsys):
+    await register(database, SITI)
+    rows = [[SITI, "2026-01", "1", "nol", f"BR-{n}"] for n in range(60)] + [["123", "2026-01", "1", "16800", "X"]]
+    path = write_csv(tmp_path / "payments.csv", rows)
+
+    assert await import_file(path, database_url) == 1
+    _, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert lines[0] == "line 2: amount 'nol' is not a whole Rupiah amount"
+    assert lines[49].startswith("line 51: ")
+    assert lines[50] == "… and 11 more invalid rows"
+    assert "Nothing imported: 61 of 61 rows are invalid" in err
+
+
+async def test_blank_lines_are_skipped_and_line_numbers_stay_those_of_the_file(
+    database, database_url, tmp_path, capsys
+):
+    await register(database, SITI)
+    path = tmp_path / "payments.csv"
+    path.write_text(
+        f"NIK,paid_from,months,amount,reference\n{SITI},2026-01,6,100800,BR-1\n,,,,\n\n{SITI},2026-07,6,100.800,\n",
+        encoding="utf-8",
+    )
+    assert await import_file(path, database_url) == 1
+    _, err = capsys.readouterr()
+    assert "line 5: reference is missing or longer than 60 characters" in err
+    assert "Nothing imported: 1 of 2 rows are invalid" in err
+
+
+# -- other file shapes ---------------------------------------------------------------------------------
+
+
+async def test_an_xlsx_file_works_the_same(database, database_url, tmp_path, capsys):
+    await register(database, SITI, BUDI)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["NIK", "Bulan Mulai", "Sampai", "Iuran", "Kwitansi"])
+    sheet.append([SITI, datetime(2026, 1, 1), datetime(2026, 12, 31), 201600, "BR-2026-001"])
+    sheet.append([int(BUDI), "2026-07", "31-12-2026", "Rp100.800", "BR-2026-002"])
+    path = tmp_path / "cabang.xlsx"
+    book.save(path)
+
+    assert await import_file(path, database_url) == 0
+    out, _ = capsys.readouterr()
+    assert out.strip() == "2 rows read: 2 payments recorded, 0 already recorded."
+    assert [(p.first_month, p.months, p.amount) for p in await stored(database)] == [
+        (date(2026, 1, 1), 12, 201_600),
+        (date(2026, 7, 1), 6, 100_800),
+    ]
+
+    assert await import_file(path, database_url) == 0
+    out, _ = capsys.readouterr()
+    assert out.strip() == "2 rows read: 0 payments recorded, 2 already recorded."
+    assert await count(database) == 2
+
+
+async def test_an_xlsx_file_with_an_invalid_row_imports_nothing(database, database_url, tmp_path, capsys):
+    await register(database, SITI)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append([SITI, "2026-01", 12, 201600, "BR-1"])
+    sheet.append([SITI, "2026-13", 1, 16800, "BR-2"])
+    path = tmp_path / "cabang.xlsx"
+    book.save(path)
+
+    assert await import_file(path, database_url) == 1
+    _, err = capsys.readouterr()
+    assert "line 3: paid-from month '2026-13' is not a month like 2026-01" in err
+    assert await count(database) == 0
+
+
+async def test_a_semicolon_separated_csv_with_an_indonesian_header_works(database, database_url, tmp_path, capsys):
+    await register(database, SITI)
+    header = ["NIK", "Bulan Mulai", "Jumlah Bulan", "Iuran", "Kwitansi"]
+    path = write_csv(tmp_path / "iuran.csv", [[SITI, "01/2026", "12", "Rp201.600", "BR 2026/001"]], header, ";")
+
+    assert await import_file(path, database_url) == 0
+    out, _ = capsys.readouterr()
+    assert out.strip() == "1 rows read: 1 payments recorded, 0 already recorded."
+    (payment,) = await stored(database)
+    assert (payment.first_month, payment.months, payment.amount, payment.reference) == (
+        date(2026, 1, 1),
+        12,
+        201_600,
+        "BR 2026/001",
+    )
+
+
+async def test_a_file_the_command_cannot_read_is_a_clear_error(database, database_url, tmp_path, capsys):
+    await register(database, SITI)
+    missing = write_csv(tmp_path / "payments.csv", [[SITI, "2026-01", "12", "201600"]], HEADER[:4])
+    assert await import_file(missing, database_url) == 2
+    _, err = capsys.readouterr()
+    assert err.strip() == "kader: error: payments.csv: the header lacks reference"
+
+    no_months = write_csv(tmp_path / "p2.csv", [[SITI, "2026-01", "201600", "R"]], ["NIK", "dari", "jumlah", "ref"])
+    assert await import_file(no_months, database_url) == 2
+    assert "the header lacks months or paid_through" in capsys.readouterr().err
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    assert await import_file(empty, database_url) == 2
+    assert "empty.csv is empty" in capsys.readouterr().err
+
+    text = tmp_path / "payments.json"
+    text.write_text("{}", encoding="utf-8")
+    assert await import_file(text, database_url) == 2
+    assert "use a .csv or .xlsx file" in capsys.readouterr().err
+
+    assert await import_file(tmp_path / "nowhere.csv", database_url) == 2
+    assert "nowhere.csv does not exist" in capsys.readouterr().err
+    assert await count(database) == 0
+
+
+# -- the done-when, as real processes ------------------------------------------------------------------
+
+
+def _environment() -> dict[str, str]:
+    hidden = ("DATABASE_URL", "LOG_LEVEL", "PYTHONUNBUFFERED")
+    return {key: value for key, value in os.environ.items() if key not in hidden}
+
+
+def _kader(tmp_path: Path, *argv: str, script: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(KADER), *argv],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=_environment(),
+        cwd=tmp_path,
+    )
+
+
+def test_done_when_an_imported_year_shows_aktif_on_the_workers_own_phone_and_reimporting_changes_nothing(tmp_path):
+    # The shell runs on the real clock, so the file pays the whole of this year (2026 when this was written).
+    year = date.today().year
+    url = f"sqlite:///{tmp_path / 'kader.db'}"
+    migrate.upgrade(url)
+
+    async def setup() -> None:
+        database = open_database(url)
+        try:
+            await register(database, SITI)
+        finally:
+            await database.close()
+
+    async def payment_rows() -> list[tuple[date, int, int]]:
+        database = open_database(url)
+        try:
+            return [(p.first_month, p.months, p.amount) for p in await stored(database)]
+        finally:
+            await database.close()
+
+    asyncio.run(setup())
+    path = write_csv(tmp_path / "payments.csv", [[SITI, f"{year}-01", "12", "201.600", f"BR-{year}-001"]])
+
+    first = _kader(tmp_path, "payments", "import", str(path), "--database", url)
+    assert first.returncode == 0, first.stderr
+    assert "1 payments recorded, 0 already recorded" in first.stdout
+    assert asyncio.run(payment_rows()) == [(date(year, 1, 1), 12, 201_600)]
+
+    def status_on_the_workers_phone() -> str:
+        shell = _kader(tmp_path, "shell", "--phone", "0813-5000-1234", "--database", url, script="status\n")
+        assert shell.returncode == 0, shell.stderr
+        return shell.stdout
+
+    out = status_on_the_workers_phone()
+    assert "Siti Aminah (REG-6310-000001)" in out
+    assert "Status: Aktif" in out
+    assert f"Terlindungi sampai: {long_date(date(year, 12, 31), 'id')}" in out  # 31 Desember 2026
+    assert f"Iuran berikutnya: {long_date(date(year + 1, 1, 1), 'id')}, Rp16.800" in out  # 1 Januari 2027
+    assert "Program: JKK + JKM" in out
+    if year == 2026:
+        assert "31 Desember 2026" in out and "1 Januari 2027" in out
+
+    again = _kader(tmp_path, "payments", "import", str(path), "--database", url)
+    assert again.returncode == 0, again.stderr
+    assert "0 payments recorded, 1 already recorded" in again.stdout
+    assert asyncio.run(payment_rows()) == [(date(year, 1, 1), 12, 201_600)]
+    assert status_on_the_workers_phone() == out

@@ -1,0 +1,203 @@
+""" "Pekerja saya" read as conversations: a cadre pages through a village's workers ten at a time, each with their
+status; a cadre of several villages picks one first; only cadres may."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from flows.catalog import default_registry
+from flows.engine import Engine
+from rules.regions import village_info
+from storage import payments, people, villages, workers
+from storage.database import Database
+from storage.payments import NewPayment
+from tests.chat import Chat
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+VILLAGE = "63.10.02.2003"  # Sungai Lembu
+OTHER_VILLAGE = "63.10.02.2004"  # Wiritasi
+CADRE_PHONE = "+6281200000001"
+ADMIN_PHONE = "+6281200000009"
+MENU_CADRE = "Halo, Kader Rina Wati!"
+
+
+@pytest.fixture
+def engine(database: Database) -> Engine:
+    return Engine(database, default_registry(), clock=lambda: NOW)
+
+
+async def add_staff(database: Database, phone: str, codes: tuple[str, ...], name: str, admin: bool = False) -> None:
+    async with database.transaction() as session:
+        for code in codes:
+            info = village_info(code)
+            assert info is not None
+            await villages.ensure_village(session, info)
+        await people.add_person(session, name, phone, list(codes), admin=admin)
+
+
+def nik(number: int) -> str:
+    return f"6310051203750{number:03d}"
+
+
+async def add_workers(database: Database, village: str, names: list[str], paid=None, first_number: int = 1) -> None:
+    """Workers with valid, distinct NIKs; `paid` maps a name to its (first month, months) payment."""
+    async with database.transaction() as session:
+        info = village_info(village)
+        assert info is not None
+        await villages.ensure_village(session, info)
+        for number, name in enumerate(names, start=first_number):
+            worker = await workers.add_worker(
+                session,
+                workers.NewWorker(
+                    nik=nik(number),
+                    name=name,
+                    birth_date=date(1975, 3, 12),
+                    sex="M",
+                    phone=None,
+                    occupation="petani",
+                    occupation_other=None,
+                    segment="BPU",
+                    declared_income=1_000_000,
+                    programmes=("JKK", "JKM"),
+                    payer="village",
+                    sponsor=None,
+                    heir_name=None,
+                    heir_relation=None,
+                    heir_phone=None,
+                    village_code=village,
+                    registered_by=None,
+                    consent_at=NOW,
+                ),
+            )
+            if name in (paid or {}):
+                first, months = paid[name]
+                await payments.add_payment(
+                    session, NewPayment(worker.id, first, months, 16_800 * months, payments.IMPORT, "BR-1")
+                )
+
+
+def listed(page: str) -> list[str]:
+    return [line for line in page.splitlines() if line.startswith("- ")]
+
+
+async def test_twenty_three_workers_come_in_pages_of_ten_ten_and_three_with_their_status(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    names = [f"Pekerja {n:02d}" for n in range(1, 24)]
+    paid = {
+        "Pekerja 01": (date(2026, 1, 1), 12),  # aktif
+        "Pekerja 02": (date(2026, 1, 1), 9),  # menunggak since October
+        "Pekerja 03": (date(2025, 1, 1), 12),  # berakhir
+        "Pekerja 23": (date(2026, 11, 1), 1),  # aktif through November
+    }
+    await add_workers(database, VILLAGE, names, paid)
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+
+    first = await chat.say("pekerja")
+    assert first.startswith("Pekerja di Sungai Lembu (halaman 1 dari 3):\n")
+    assert listed(first) == [
+        "- Pekerja 01, REG-6310-000001: Aktif (terlindungi s.d. 31 Desember 2026)",
+        "- Pekerja 02, REG-6310-000002: Menunggak (tidak terlindungi setelah 30 September 2026)",
+        "- Pekerja 03, REG-6310-000003: Berakhir",
+    ] + [f"- Pekerja {n:02d}, REG-6310-{n:06d}: Belum aktif" for n in range(4, 11)]
+    assert "1. Halaman berikutnya\n2. Menu utama" in first
+    assert "Halaman sebelumnya" not in first
+
+    second = await chat.say("1")
+    assert second.startswith("Pekerja di Sungai Lembu (halaman 2 dari 3):\n")
+    assert [line.split(",")[0] for line in listed(second)] == [f"- Pekerja {n}" for n in range(11, 21)]
+    assert "1. Halaman berikutnya\n2. Halaman sebelumnya\n3. Menu utama" in second
+
+    third = await chat.say("berikutnya")
+    assert third.startswith("Pekerja di Sungai Lembu (halaman 3 dari 3):\n")
+    assert listed(third) == [
+        "- Pekerja 21, REG-6310-000021: Belum aktif",
+        "- Pekerja 22, REG-6310-000022: Belum aktif",
+        "- Pekerja 23, REG-6310-000023: Aktif (terlindungi s.d. 30 November 2026)",
+    ]
+    assert "1. Halaman sebelumnya\n2. Menu utama" in third
+    assert "Halaman berikutnya" not in third
+
+    back = await chat.say("sebelumnya")
+    assert back.startswith("Pekerja di Sungai Lembu (halaman 2 dari 3):\n")
+    assert (await chat.say("2")).startswith("Pekerja di Sungai Lembu (halaman 1 dari 3):\n")
+    assert (await chat.say("menu")).startswith(MENU_CADRE)
+
+
+async def test_the_pages_in_english(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_workers(database, VILLAGE, ["Budi", "Siti"], {"Siti": (date(2026, 1, 1), 12)})
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    await chat.say("bahasa")
+    await chat.say("English")
+
+    page = await chat.say("my workers")
+    assert page.startswith("Workers in Sungai Lembu (page 1 of 1):\n")
+    assert listed(page) == [
+        "- Budi, REG-6310-000001: Not active yet",
+        "- Siti, REG-6310-000002: Active (protected until 31 December 2026)",
+    ]
+    assert "1. Main menu" in page and "Next page" not in page
+    assert (await chat.say("1")).startswith("Hello, cadre Rina Wati!")
+
+
+async def test_a_cadre_of_two_villages_chooses_the_village_first(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE, OTHER_VILLAGE), "Rina Wati")
+    await add_workers(database, VILLAGE, ["Siti Aminah"])
+    await add_workers(database, OTHER_VILLAGE, ["Andi Wijaya"], first_number=2)
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+
+    ask = await chat.say("pekerja")
+    assert ask.startswith("Pekerja dari desa mana?")
+    assert "1. Sungai Lembu (63.10.02.2003)" in ask and "2. Wiritasi (63.10.02.2004)" in ask
+
+    page = await chat.say("2")
+    assert page.startswith("Pekerja di Wiritasi (halaman 1 dari 1):\n")
+    assert [line.split(",")[0] for line in listed(page)] == ["- Andi Wijaya"]
+    assert "Siti" not in page
+
+    await chat.say("menu")
+    await chat.say("pekerja")
+    page = await chat.say("sungai lembu")
+    assert [line.split(",")[0] for line in listed(page)] == ["- Siti Aminah"]
+
+
+async def test_an_empty_village_says_so(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_workers(database, OTHER_VILLAGE, ["Andi Wijaya"])  # someone else's village
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+
+    page = await chat.say("pekerja")
+    assert page.startswith(
+        "Pekerja di Sungai Lembu (halaman 1 dari 1):\n"
+        "Belum ada pekerja terdaftar. Pilih Daftarkan pekerja di menu untuk mulai."
+    )
+    assert listed(page) == []
+    assert "1. Menu utama" in page
+
+
+async def test_ten_workers_fit_on_one_page(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_workers(database, VILLAGE, [f"Pekerja {n:02d}" for n in range(1, 11)])
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    page = await chat.say("pekerja")
+    assert page.startswith("Pekerja di Sungai Lembu (halaman 1 dari 1):\n")
+    assert len(listed(page)) == 10 and "Halaman berikutnya" not in page
+
+
+async def test_someone_who_is_not_a_cadre_is_refused(engine, database):
+    await add_staff(database, ADMIN_PHONE, (), "Admin Kabupaten", admin=True)
+    await add_workers(database, VILLAGE, ["Siti Aminah"])
+    denied = "Daftar pekerja hanya untuk kader desa. Admin dapat memakai perintah kader export workers."
+
+    stranger = Chat(engine, "tg-77", channel="telegram")
+    reply, menu = (await stranger.say("pekerja")).split("\n\n", 1)
+    assert reply == denied
+    assert menu.startswith("Halo! Ini layanan BPJS Ketenagakerjaan untuk pekerja desa.")
+    assert "Siti" not in menu
+
+    admin = Chat(engine, "tg-9", channel="telegram", phone=ADMIN_PHONE)
+    reply, menu = (await admin.say("pekerja")).split("\n\n", 1)
+    assert reply == denied
+    assert menu.startswith("Halo, Kader Admin Kabupaten!")

@@ -1,0 +1,386 @@
+""" "Catat pembayaran" read as conversations: a cadre finds the worker, chooses 1, 3, 6 or 12 months from the first
+unpaid month, confirms the amount against the contribution, notes the receipt, and the payment is saved and audited.
+Only cadres and admins may, and only for workers of their villages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from flows.catalog import default_registry
+from flows.engine import Engine
+from rules.regions import village_info
+from storage import audit, payments, people, villages, workers
+from storage.database import Database
+from storage.models import Payment
+from storage.payments import NewPayment
+from tests.chat import Chat
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+VILLAGE = "63.10.02.2003"  # Sungai Lembu
+OTHER_VILLAGE = "62.08.01.2001"  # Natai Sedawak
+CADRE_PHONE = "+6281200000001"
+ADMIN_PHONE = "+6281200000009"
+WORKER_PHONE = "+6281350001234"
+SITI = "6310054508800001"
+ANDI = "6208011505850004"
+
+ASK_WORKER = "Ketik NIK atau nama pekerja."
+ASK_REFERENCE = "Ketik nomor kwitansi atau bukti bayar."
+MENU_CADRE = "Halo, Kader Rina Wati!"
+
+
+@pytest.fixture
+def engine(database: Database) -> Engine:
+    return Engine(database, default_registry(), clock=lambda: NOW)
+
+
+async def add_staff(database: Database, phone: str, codes: tuple[str, ...], name: str, admin: bool = False) -> int:
+    async with database.transaction() as session:
+        for code in codes:
+            info = village_info(code)
+            assert info is not None
+            await villages.ensure_village(session, info)
+        return (await people.add_person(session, name, phone, list(codes), admin=admin)).id
+
+
+async def add_worker(
+    database: Database,
+    nik: str = SITI,
+    name: str = "Siti Aminah",
+    *,
+    village: str = VILLAGE,
+    paid: list[tuple[date, int]] | None = None,
+    occupation: str = "petani",
+    payer: str = "village",
+    deceased_on: date | None = None,
+) -> int:
+    async with database.transaction() as session:
+        info = village_info(village)
+        assert info is not None
+        await villages.ensure_village(session, info)
+        worker = await workers.add_worker(
+            session,
+            workers.NewWorker(
+                nik=nik,
+                name=name,
+                birth_date=date(1980, 8, 5),
+                sex="F",
+                phone=WORKER_PHONE,
+                occupation=occupation,
+                occupation_other=None,
+                segment="BPU",
+                declared_income=1_000_000,
+                programmes=("JKK", "JKM"),
+                payer=payer,
+                sponsor=None,
+                heir_name=None,
+                heir_relation=None,
+                heir_phone=None,
+                village_code=village,
+                registered_by=None,
+                consent_at=NOW,
+            ),
+        )
+        worker.deceased_on = deceased_on
+        for number, (first, months) in enumerate(paid or []):
+            await payments.add_payment(
+                session, NewPayment(worker.id, first, months, 16_800 * months, payments.IMPORT, f"BR-{number}")
+            )
+        return worker.id
+
+
+async def recorded(database: Database) -> list[Payment]:
+    async with database.transaction() as session:
+        return list(await session.scalars(select(Payment).where(Payment.source == "cadre").order_by(Payment.id)))
+
+
+async def events(database: Database) -> list:
+    async with database.transaction() as session:
+        return await audit.events(session, "payment_recorded")
+
+
+async def cadre_chat(engine: Engine, database: Database, address: str = "tg-1", channel: str = "telegram") -> Chat:
+    return Chat(engine, address, channel=channel, phone=CADRE_PHONE)
+
+
+# -- the whole way ----------------------------------------------------------------------------------
+
+
+async def test_a_cadre_records_twelve_months_for_a_new_worker_from_this_month(engine, database):
+    cadre_id = await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    worker_id = await add_worker(database)
+    chat = await cadre_chat(engine, database)
+
+    assert await chat.say("bayar") == ASK_WORKER
+    months = await chat.say(SITI)
+    assert months.splitlines()[:6] == [
+        "Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai November 2026?",
+        "",
+        "1. 1 bulan: Rp16.800",
+        "2. 3 bulan: Rp50.400",
+        "3. 6 bulan: Rp100.800",
+        "4. 12 bulan: Rp201.600",
+    ]
+    amount = await chat.say("12")  # the number of months, typed
+    assert amount == "Iuran 12 bulan untuk Siti Aminah: Rp201.600. Ketik jumlah yang dibayar, atau ya jika sama."
+    assert await chat.say("ya") == ASK_REFERENCE
+    summary = await chat.say("KW-001")
+    assert summary.startswith(
+        "Mohon periksa kembali:\n"
+        "1. Pekerja: Siti Aminah, REG-6310-000001\n"
+        "2. Periode: November 2026 - Oktober 2027 (12 bulan)\n"
+        "3. Jumlah: Rp201.600\n"
+        "4. Kwitansi: KW-001\n"
+    )
+    assert await recorded(database) == []  # nothing saved before the confirmation
+
+    saved, menu = (await chat.say("ya")).split("\n\n", 1)
+    assert saved == (
+        "Tercatat: Rp201.600 untuk 12 bulan iuran Siti Aminah.\n"
+        "Status sekarang: Aktif, terlindungi sampai 31 Oktober 2027."
+    )
+    assert menu.startswith(MENU_CADRE)
+
+    (payment,) = await recorded(database)
+    assert (payment.worker_id, payment.first_month, payment.months, payment.amount) == (
+        worker_id,
+        date(2026, 11, 1),
+        12,
+        201_600,
+    )
+    assert (payment.reference, payment.recorded_by) == ("KW-001", cadre_id)
+    (event,) = await events(database)
+    assert (event.subject_type, event.subject_id, event.actor_person_id, event.at) == (
+        "worker",
+        str(worker_id),
+        cadre_id,
+        NOW,
+    )
+    assert event.details == {
+        "first_month": "2026-11-01",
+        "months": 12,
+        "amount": 201_600,
+        "reference": "KW-001",
+        "expected": 201_600,
+    }
+
+    # The worker's own status now says so.
+    own = Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)
+    card = await own.say("status")
+    assert "Status: Aktif" in card and "Terlindungi sampai: 31 Oktober 2027" in card
+
+
+async def test_the_month_options_are_picked_by_position_label_or_tapped_button(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database)
+    chat = await cadre_chat(engine, database)
+
+    await chat.say("bayar")
+    await chat.say("siti")
+    assert (await chat.say("4")).startswith("Iuran 12 bulan")
+    await chat.say("kembali")
+    assert (await chat.say("6 bulan")).startswith("Iuran 6 bulan")
+    await chat.say("kembali")
+    assert (await chat.say("6")).startswith("Iuran 6 bulan")  # 6 is no position: the number of months
+    await chat.say("kembali")
+    # Telegram sends a tapped button's value as the text: the button "3 bulan" must mean 3 months.
+    (prompt,) = chat.last
+    three = next(option for option in prompt.options if option.label.startswith("3 bulan"))
+    assert (await chat.say(three.value)).startswith("Iuran 3 bulan untuk Siti Aminah: Rp50.400.")
+    await chat.say("kembali")
+    twelve = next(option for option in chat.last[-1].options if option.label.startswith("12 bulan"))
+    assert (await chat.say(twelve.value)).startswith("Iuran 12 bulan")
+    await chat.say("kembali")
+    refused = await chat.say("7")
+    assert refused.startswith("Jawaban itu tidak ada di pilihan.")
+
+
+async def test_a_cadre_records_in_english(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database)
+    chat = await cadre_chat(engine, database)
+    await chat.say("bahasa")
+    await chat.say("English")
+
+    assert await chat.say("payment") == "Type the worker's NIK or name."
+    months = await chat.say("aminah")
+    assert months.startswith("How many months were paid for Siti Aminah, starting November 2026?")
+    assert "4. 12 month(s): Rp201,600" in months
+    amount = await chat.say("3")
+    assert amount == (
+        "The contribution for 6 month(s) for Siti Aminah is Rp100,800. Type the amount paid, or yes if it is the same."
+    )
+    assert await chat.say("yes") == "Type the receipt or proof-of-payment number."
+    summary = await chat.say("KW-9")
+    assert "2. Period: November 2026 - April 2027 (6 months)" in summary
+    saved = (await chat.say("yes")).split("\n\n")[0]
+    assert saved == (
+        "Recorded: Rp100,800 for 6 month(s) of Siti Aminah's contributions.\n"
+        "Status now: Active, protected until 30 April 2027."
+    )
+
+
+# -- the amount -------------------------------------------------------------------------------------
+
+
+async def test_a_different_amount_asks_to_confirm_and_is_recorded_as_paid(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database)
+    chat = await cadre_chat(engine, database)
+    await chat.say("bayar")
+    await chat.say("siti")
+    await chat.say("4")
+
+    unreadable = await chat.say("banyak")
+    assert unreadable.startswith("Jumlah itu tidak bisa saya baca. Contoh: 201.600 atau 201600.")
+    mismatch = await chat.say("Rp200.000")
+    assert mismatch.startswith("Jumlah Rp200.000 berbeda dari iuran Rp201.600. Tetap dicatat?")
+    assert "1. Ya, catat jumlah ini" in mismatch
+    again = await chat.say("tidak tahu")
+    assert again.startswith("Balas 1 untuk tetap mencatat, atau ketik kembali untuk mengubah jumlahnya.")
+
+    # Back to the amount: the same amount as expected needs no confirmation.
+    assert (await chat.say("kembali")).startswith("Iuran 12 bulan untuk Siti Aminah: Rp201.600.")
+    assert await chat.say("201600") == ASK_REFERENCE
+    assert (await chat.say("kembali")).startswith("Iuran 12 bulan")  # from the receipt back to the amount
+    assert (await chat.say("200000")).startswith("Jumlah Rp200.000 berbeda")
+    assert await chat.say("1") == ASK_REFERENCE
+    summary = await chat.say("KW-2")
+    assert "3. Jumlah: Rp200.000" in summary
+    saved = (await chat.say("ya")).split("\n\n")[0]
+    assert saved.startswith("Tercatat: Rp200.000 untuk 12 bulan iuran Siti Aminah.")
+
+    (payment,) = await recorded(database)
+    assert payment.amount == 200_000
+    (event,) = await events(database)
+    assert (event.details["amount"], event.details["expected"]) == (200_000, 201_600)
+
+
+async def test_the_expected_amount_follows_the_dated_discount_of_a_transport_worker(engine, database):
+    # PP 50/2025: half of JKK + JKM (Rp8.400) for transport workers for January 2026 - March 2027, then Rp16.800.
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, name="Siti Ojek", occupation="ojek_sopir", payer="worker")
+    chat = await cadre_chat(engine, database)
+    await chat.say("bayar")
+    months = await chat.say("ojek")
+    assert "1. 1 bulan: Rp8.400" in months
+    assert "4. 12 bulan: Rp159.600" in months  # 5 x 8.400 (November - March) + 7 x 16.800
+    assert (await chat.say("12")).startswith("Iuran 12 bulan untuk Siti Ojek: Rp159.600.")
+
+
+async def test_a_receipt_number_must_be_readable(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database)
+    chat = await cadre_chat(engine, database)
+    for line in ("bayar", "siti", "1", "ya"):
+        await chat.say(line)
+    assert (await chat.say("-")).startswith("Nomor kwitansi harus 2 sampai 60 huruf atau angka.")
+    assert (await chat.say("K" * 61)).startswith("Nomor kwitansi harus 2 sampai 60 huruf atau angka.")
+    assert (await chat.say("KW 12")).startswith("Mohon periksa kembali:")
+
+
+# -- arrears, duplicates, death -----------------------------------------------------------------------
+
+
+async def test_for_a_worker_in_arrears_the_payment_starts_at_the_first_unpaid_month(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, paid=[(date(2026, 1, 1), 8)])  # January - August: in arrears since September
+    chat = await cadre_chat(engine, database)
+
+    await chat.say("bayar")
+    months = await chat.say("siti")
+    assert months.startswith("Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai September 2026?")
+    assert (await chat.say("3 bulan")).startswith("Iuran 3 bulan untuk Siti Aminah: Rp50.400.")
+    await chat.say("ya")
+    summary = await chat.say("KW-3")
+    assert "2. Periode: September 2026 - November 2026 (3 bulan)" in summary
+    saved = (await chat.say("ya")).split("\n\n")[0]
+    assert saved.endswith("Status sekarang: Aktif, terlindungi sampai 30 November 2026.")
+    (payment,) = await recorded(database)
+    assert (payment.first_month, payment.months) == (date(2026, 9, 1), 3)
+
+
+async def test_for_a_lapsed_worker_the_payment_starts_this_month(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, paid=[(date(2026, 1, 1), 7)])  # through July: lapsed since November
+    chat = await cadre_chat(engine, database)
+    await chat.say("bayar")
+    assert (await chat.say("siti")).startswith(
+        "Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai November 2026?"
+    )
+
+
+async def test_the_same_receipt_for_the_same_month_is_not_recorded_twice(engine, database):
+    # The cadre has the form open on two phones (or two cadres of the village hold the same receipt): both
+    # reach the confirmation for September, the first saves, the second is refused.
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, paid=[(date(2026, 1, 1), 8)])
+    telegram = await cadre_chat(engine, database)
+    whatsapp = Chat(engine, "whatsapp:" + CADRE_PHONE, channel="whatsapp", phone=CADRE_PHONE)
+    for chat in (telegram, whatsapp):
+        for line in ("bayar", "siti", "3 bulan", "ya"):
+            await chat.say(line)
+        assert "2. Periode: September 2026 - November 2026 (3 bulan)" in await chat.say("KW-77")
+
+    assert (await telegram.say("ya")).startswith("Tercatat: Rp50.400 untuk 3 bulan iuran Siti Aminah.")
+    refused, menu = (await whatsapp.say("ya")).split("\n\n", 1)
+    assert refused == (
+        "Pembayaran dengan nomor kwitansi KW-77 untuk bulan yang sama sudah pernah dicatat, jadi tidak dicatat lagi."
+    )
+    assert menu.startswith(MENU_CADRE)
+    assert [(p.first_month, p.months, p.reference) for p in await recorded(database)] == [
+        (date(2026, 9, 1), 3, "KW-77")
+    ]
+    assert len(await events(database)) == 1
+
+
+async def test_a_deceased_worker_gets_no_more_payments(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, paid=[(date(2026, 1, 1), 12)], deceased_on=date(2026, 10, 3))
+    chat = await cadre_chat(engine, database)
+    for line in ("bayar", "siti", "1", "ya", "KW-5"):
+        await chat.say(line)
+    reply = (await chat.say("ya")).split("\n\n")[0]
+    assert reply == "Siti Aminah tercatat sudah meninggal, jadi iuran tidak bisa dicatat lagi."
+    assert await recorded(database) == [] and await events(database) == []
+
+
+# -- who may ------------------------------------------------------------------------------------------
+
+
+async def test_a_non_cadre_is_refused_and_back_at_the_menu(engine, database):
+    await add_worker(database)
+    for chat in (Chat(engine, "tg-77", channel="telegram"), Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)):
+        denied, menu = (await chat.say("bayar")).split("\n\n", 1)
+        assert denied == (
+            "Pencatatan pembayaran hanya untuk kader desa. Hubungi kader desa Anda jika sudah membayar iuran."
+        )
+        assert menu.startswith("Halo! Ini layanan BPJS Ketenagakerjaan untuk pekerja desa.\nSilakan pilih layanan:")
+        assert "Catat pembayaran" not in menu
+        assert (await chat.say(SITI)).startswith("Jawaban itu tidak ada di pilihan.")  # still at the menu
+    assert await recorded(database) == []
+
+
+async def test_a_cadre_cannot_record_for_a_worker_of_another_village_but_an_admin_can(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    admin_id = await add_staff(database, ADMIN_PHONE, (), "Admin Kabupaten", admin=True)
+    andi = await add_worker(database, ANDI, "Andi Wijaya", village=OTHER_VILLAGE)
+    not_found = "Pekerja itu tidak ditemukan di desa Anda. Periksa NIK atau ejaan namanya.\n\n" + ASK_WORKER
+
+    chat = await cadre_chat(engine, database)
+    await chat.say("bayar")
+    assert await chat.say(ANDI) == not_found
+    assert await chat.say("andi") == not_found
+    assert (await chat.say("batal")).startswith("Dibatalkan. Tidak ada yang disimpan.")
+
+    admin = Chat(engine, "tg-9", channel="telegram", phone=ADMIN_PHONE)
+    await admin.say("bayar")
+    assert (await admin.say("andi")).startswith("Berapa bulan iuran yang dibayar untuk Andi Wijaya")
+    for line in ("1", "ya", "KW-1"):
+        await admin.say(line)
+    assert (await admin.say("ya")).startswith("Tercatat: Rp16.800 untuk 1 bulan iuran Andi Wijaya.")
+    (payment,) = await recorded(database)
+    assert (payment.worker_id, payment.recorded_by) == (andi, admin_id)

@@ -1,0 +1,518 @@
+""" "Cek status" read as conversations: a worker sees their own card by their verified phone, a cadre looks up the
+workers of their villages (never another village's), and anyone else needs NIK and birth date, sees only the status
+word and date with the NIK masked, and is stopped after 5 failed tries in an hour. Every lookup is audited."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from flows.catalog import default_registry
+from flows.engine import Engine
+from rules.regions import village_info
+from storage import audit, payments, people, villages, workers
+from storage.database import Database
+from storage.payments import NewPayment
+from tests.chat import Chat
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+VILLAGE = "63.10.02.2003"  # Sungai Lembu, Kusan Hilir, Tanah Bumbu
+OTHER_VILLAGE = "62.08.01.2001"  # Natai Sedawak, Sukamara
+CADRE_PHONE = "+6281200000001"
+OTHER_CADRE_PHONE = "+6281200000002"
+ADMIN_PHONE = "+6281200000009"
+WORKER_PHONE = "+6281350001234"
+STRANGER_PHONE = "+6281399990000"
+
+SITI = "6310054508800001"  # born 5 August 1980
+BUDI = "6310051203750002"  # born 12 March 1975
+RAHMAH = "6310056104900003"  # born 21 April 1990
+ANDI = "6208011505850004"  # born 15 May 1985, lives in the other village
+YEAR_2026 = [(date(2026, 1, 1), 12)]
+
+MASKED_SITI = "631005******0001"
+NO_MATCH = "NIK dan tanggal lahir itu tidak cocok dengan peserta mana pun. Periksa lagi lalu coba kembali."
+NOT_FOUND = "Pekerja itu tidak ditemukan di desa Anda. Periksa NIK atau ejaan namanya."
+MENU_ANYONE = "Halo! Ini layanan BPJS Ketenagakerjaan untuk pekerja desa."
+MENU_CADRE = "Halo, Kader Rina Wati!"
+
+
+class Clock:
+    """The engine's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def engine(database: Database, clock: Clock) -> Engine:
+    return Engine(database, default_registry(), clock=clock)
+
+
+async def add_staff(database: Database, phone: str, codes: tuple[str, ...], name: str, admin: bool = False) -> int:
+    async with database.transaction() as session:
+        for code in codes:
+            info = village_info(code)
+            assert info is not None
+            await villages.ensure_village(session, info)
+        return (await people.add_person(session, name, phone, list(codes), admin=admin)).id
+
+
+async def add_worker(
+    database: Database,
+    nik: str,
+    name: str,
+    birth: date,
+    *,
+    village: str = VILLAGE,
+    phone: str | None = None,
+    paid: list[tuple[date, int]] | None = None,
+    deceased_on: date | None = None,
+    registered_by: int | None = None,
+    programmes: tuple[str, ...] = ("JKK", "JKM"),
+) -> int:
+    async with database.transaction() as session:
+        info = village_info(village)
+        assert info is not None
+        await villages.ensure_village(session, info)
+        worker = await workers.add_worker(
+            session,
+            workers.NewWorker(
+                nik=nik,
+                name=name,
+                birth_date=birth,
+                sex="F" if int(nik[6:8]) > 40 else "M",
+                phone=phone,
+                occupation="petani",
+                occupation_other=None,
+                segment="BPU",
+                declared_income=1_000_000,
+                programmes=programmes,
+                payer="village",
+                sponsor=None,
+                heir_name=None,
+                heir_relation=None,
+                heir_phone=None,
+                village_code=village,
+                registered_by=registered_by,
+                consent_at=NOW,
+            ),
+        )
+        worker.deceased_on = deceased_on
+        for number, (first, months) in enumerate(paid or []):
+            new = NewPayment(worker.id, first, months, 16_800 * months, payments.IMPORT, f"BR-{number}")
+            assert await payments.add_payment(session, new)
+        return worker.id
+
+
+async def siti(database: Database, **options) -> int:
+    return await add_worker(database, SITI, "Siti Aminah", date(1980, 8, 5), **options)
+
+
+async def audited(database: Database) -> Counter[tuple[str, str | None]]:
+    """The status audit events so far, by action and mode."""
+    async with database.transaction() as session:
+        events = await audit.events(session)
+    return Counter((e.action, e.details.get("mode")) for e in events if e.action.startswith("status_"))
+
+
+async def english(chat: Chat) -> None:
+    await chat.say("bahasa")
+    assert "All right, we will continue in English." in await chat.say("English")
+
+
+SITI_CARD = """Siti Aminah (REG-6310-000001)
+NIK: 6310054508800001
+Status: Aktif
+Terlindungi sampai: 31 Desember 2026
+Iuran berikutnya: 1 Januari 2027, Rp16.800
+Program: JKK + JKM"""
+
+
+# -- a worker, by their verified phone ----------------------------------------------------------------
+
+
+async def test_a_worker_sees_their_own_card_by_their_verified_phone(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    chat = Chat(engine, "whatsapp:" + WORKER_PHONE, channel="whatsapp", phone=WORKER_PHONE)
+
+    reply = await chat.say("status")
+    card, menu = reply.split("\n\n", 1)
+    assert card == SITI_CARD
+    assert menu.startswith(MENU_ANYONE)  # back at the menu, no NIK asked
+    assert await audited(database) == {("status_lookup", "own"): 1}
+
+
+async def test_a_worker_sees_their_own_card_in_english(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    chat = Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)
+    await english(chat)
+
+    card = (await chat.say("status")).split("\n\n")[0]
+    assert card.splitlines() == [
+        "Siti Aminah (REG-6310-000001)",
+        "NIK: 6310054508800001",
+        "Status: Active",
+        "Protected until: 31 December 2026",
+        "Next contribution: 1 January 2027, Rp16,800",
+        "Programmes: JKK + JKM",
+    ]
+
+
+async def test_a_new_worker_with_no_payment_is_told_protection_starts_with_the_first_payment(engine, database):
+    await siti(database, phone=WORKER_PHONE, programmes=("JKK", "JKM", "JHT"))
+    chat = Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)
+
+    card = (await chat.say("status")).split("\n\n")[0]
+    assert "Status: Belum aktif" in card
+    assert "Perlindungan mulai setelah iuran pertama dibayar." in card
+    assert "Terlindungi" not in card and "Iuran berikutnya" not in card
+    assert "Program: JKK + JKM + JHT" in card
+
+
+async def test_two_workers_on_one_phone_pick_whose_status_to_see(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    await add_worker(database, BUDI, "Budi Santoso", date(1975, 3, 12), phone=WORKER_PHONE)
+    chat = Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)
+
+    pick = await chat.say("status")
+    assert pick.startswith("Nomor ini dipakai beberapa peserta. Status siapa yang ingin dilihat?")
+    assert "1. Budi Santoso" in pick and "2. Siti Aminah" in pick
+    assert await audited(database) == {}  # nothing looked up yet
+
+    card = (await chat.say("2")).split("\n\n")[0]
+    assert card == SITI_CARD
+    assert await audited(database) == {("status_lookup", "own"): 1}
+
+    await chat.say("status")
+    card = await chat.say("budi")
+    assert card.startswith("Budi Santoso (REG-6310-000002)\nNIK: 6310051203750002\nStatus: Belum aktif")
+    assert await audited(database) == {("status_lookup", "own"): 2}
+
+
+async def test_a_tapped_button_on_the_pick_shows_the_worker_it_names(engine, database):
+    # Telegram sends a tapped button's value as the message text; a value that is a bare number would be read as
+    # the position in the list, and here worker 1 (Siti) is listed second.
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    await add_worker(database, BUDI, "Budi Santoso", date(1975, 3, 12), phone=WORKER_PHONE)
+    chat = Chat(engine, "tg-5", channel="telegram", phone=WORKER_PHONE)
+
+    await chat.say("status")
+    (prompt,) = chat.last
+    tapped = next(option for option in prompt.options if option.label == "Siti Aminah")
+    assert (await chat.say(tapped.value)).split("\n\n")[0] == SITI_CARD
+
+
+async def test_a_worker_in_arrears_sees_the_months_owed_and_the_last_day_to_pay(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=[(date(2026, 1, 1), 8)])  # January to August
+    chat = Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)
+
+    card = (await chat.say("status")).split("\n\n")[0]
+    assert card.splitlines()[2:] == [
+        "Status: Menunggak",
+        "Perlindungan berhenti: 31 Agustus 2026",
+        "Iuran berikutnya: 1 September 2026, Rp16.800",
+        "Tunggakan 3 bulan (Rp50.400). Bayar paling lambat 30 November 2026 agar kepesertaan tidak berakhir. "
+        "Selama menunggak, pekerja tidak terlindungi.",
+        "Program: JKK + JKM",
+    ]
+
+
+async def test_one_month_in_arrears_in_english(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=[(date(2026, 1, 1), 10)])  # January to October
+    chat = Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)
+    await english(chat)
+
+    card = (await chat.say("status")).split("\n\n")[0]
+    assert "Status: In arrears" in card
+    assert "Protection stopped: 31 October 2026" in card
+    assert "Next contribution: 1 November 2026, Rp16,800" in card
+    assert "1 month(s) in arrears (Rp16,800). Pay by 31 January 2027 at the latest or the membership ends." in card
+
+
+async def test_a_lapsed_and_a_deceased_worker(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=[(date(2026, 1, 1), 7)])  # through July: lapsed after October
+    chat = Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)
+    card = (await chat.say("status")).split("\n\n")[0]
+    assert "Status: Berakhir" in card and "Perlindungan berhenti: 31 Juli 2026" in card
+    assert "Kepesertaan sudah berakhir" in card and "Iuran berikutnya" not in card
+
+    await add_worker(
+        database, BUDI, "Budi Santoso", date(1975, 3, 12), phone="+6281350009999", paid=YEAR_2026,
+        deceased_on=date(2026, 10, 3),
+    )  # fmt: skip
+    heir = Chat(engine, "+6281350009999", phone="+6281350009999")
+    card = (await heir.say("status")).split("\n\n")[0]
+    assert "Status: Meninggal" in card and "Terlindungi" not in card and "Iuran berikutnya" not in card
+
+
+# -- cadres and admins ------------------------------------------------------------------------------
+
+
+async def test_a_cadre_looks_up_a_worker_by_nik_and_by_part_of_a_name(engine, database):
+    cadre = await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await siti(database, paid=YEAR_2026, registered_by=cadre)
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+
+    ask = await chat.say("status")
+    assert ask.startswith("Apa yang ingin dilihat?")
+    assert "1. Status satu pekerja (NIK atau nama)" in ask and "2. Ringkasan desa" in ask
+    assert await chat.say("1") == "Ketik NIK atau nama pekerja."
+    card, menu = (await chat.say("6310 0545 0880 0001")).split("\n\n", 1)
+    assert card == SITI_CARD  # the cadre who registered her sees the whole NIK
+    assert menu.startswith(MENU_CADRE)
+
+    await chat.say("status")
+    await chat.say("1")
+    assert (await chat.say("AMIN")).split("\n\n")[0] == SITI_CARD
+    assert await audited(database) == {("status_lookup", "staff"): 2}
+
+
+async def test_a_cadre_picks_among_several_matching_names(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await siti(database, paid=YEAR_2026)
+    await add_worker(database, RAHMAH, "Siti Rahmah", date(1990, 4, 21))
+    await add_worker(database, BUDI, "Budi Santoso", date(1975, 3, 12))
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+
+    await chat.say("status")
+    await chat.say("1")
+    pick = await chat.say("siti")
+    assert pick.startswith("Ada beberapa yang cocok. Pilih pekerjanya:")
+    assert "1. Siti Aminah, REG-6310-000001" in pick and "2. Siti Rahmah, REG-6310-000002" in pick
+    assert "Budi" not in pick
+    card = (await chat.say("2")).split("\n\n")[0]
+    assert card.startswith("Siti Rahmah (REG-6310-000002)") and "Status: Belum aktif" in card
+    # Someone else of the same village registered her: the cadre sees her NIK masked.
+    assert "NIK: 631005******0003" in card
+
+    # A tapped Telegram button sends the option's value: it picks the worker it names.
+    await chat.say("status")
+    await chat.say("1")
+    await chat.say("siti")
+    (prompt,) = chat.last
+    tapped = next(option for option in prompt.options if option.label.startswith("Siti Rahmah"))
+    assert (await chat.say(tapped.value)).startswith("Siti Rahmah (REG-6310-000002)")
+
+
+async def test_the_village_summary_counts_workers_per_status(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await siti(database, paid=YEAR_2026)  # aktif
+    await add_worker(database, BUDI, "Budi Santoso", date(1975, 3, 12), paid=[(date(2026, 11, 1), 1)])  # aktif
+    await add_worker(database, RAHMAH, "Siti Rahmah", date(1990, 4, 21), paid=[(date(2026, 1, 1), 9)])  # menunggak
+    await add_worker(database, "6310054107920005", "Dewi", date(1992, 7, 1), paid=[(date(2025, 1, 1), 12)])  # berakhir
+    await add_worker(database, "6310050101700006", "Joko", date(1970, 1, 1))  # belum aktif
+    await add_worker(
+        database, "6310052002880007", "Agus", date(1988, 2, 20), paid=YEAR_2026, deceased_on=date(2026, 9, 1)
+    )
+    await add_worker(database, ANDI, "Andi", date(1985, 5, 15), village=OTHER_VILLAGE, paid=YEAR_2026)
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+
+    await chat.say("status")
+    summary = (await chat.say("ringkasan")).split("\n\n")[0]
+    assert summary == ("Sungai Lembu: 6 pekerja\nBelum aktif 1, Aktif 2, Menunggak 1, Berakhir 1, Meninggal 1")
+    assert await audited(database) == {("status_summary", None): 1}
+
+    await english(chat)
+    await chat.say("status")
+    summary = (await chat.say("2")).split("\n\n")[0]
+    assert summary == "Sungai Lembu: 6 workers\nNot active yet 1, Active 2, In arrears 1, Lapsed 1, Deceased 1"
+
+
+async def test_a_cadre_of_two_villages_sees_a_summary_for_each(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE, OTHER_VILLAGE), "Rina Wati")
+    await siti(database, paid=YEAR_2026)
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+
+    await chat.say("status")
+    reply = await chat.say("2")
+    assert "Natai Sedawak: 0 pekerja\nBelum aktif 0, Aktif 0, Menunggak 0, Berakhir 0, Meninggal 0" in reply
+    assert "Sungai Lembu: 1 pekerja\nBelum aktif 0, Aktif 1," in reply
+
+
+async def test_a_cadre_of_one_village_never_sees_a_worker_of_another_but_an_admin_does(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_staff(database, OTHER_CADRE_PHONE, (OTHER_VILLAGE,), "Yusuf")
+    await add_staff(database, ADMIN_PHONE, (), "Admin Kabupaten", admin=True)
+    await add_worker(database, ANDI, "Andi Wijaya", date(1985, 5, 15), village=OTHER_VILLAGE, paid=YEAR_2026)
+    await siti(database, paid=YEAR_2026)
+
+    cadre = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    await cadre.say("status")
+    await cadre.say("1")
+    by_nik = await cadre.say(ANDI)
+    assert by_nik == NOT_FOUND + "\n\nKetik NIK atau nama pekerja."
+    by_name = await cadre.say("andi")
+    assert by_name == by_nik
+    assert "Andi" not in by_nik and "Natai" not in by_nik
+    assert await audited(database) == {}
+
+    # The cadre's summary counts only their own village.
+    await cadre.say("menu")
+    await cadre.say("status")
+    assert "Sungai Lembu: 1 pekerja" in await cadre.say("2")
+
+    other = Chat(engine, "tg-2", channel="telegram", phone=OTHER_CADRE_PHONE)
+    await other.say("status")
+    await other.say("1")
+    assert (await other.say("andi")).startswith("Andi Wijaya (REG-6208-000001)")
+    await other.say("status")
+    await other.say("1")
+    assert (await other.say("siti")) == NOT_FOUND + "\n\nKetik NIK atau nama pekerja."
+
+    admin = Chat(engine, "tg-9", channel="telegram", phone=ADMIN_PHONE)
+    await admin.say("status")
+    await admin.say("1")
+    card = (await admin.say(ANDI)).split("\n\n")[0]
+    assert card.startswith("Andi Wijaya (REG-6208-000001)\nNIK: 6208011505850004\nStatus: Aktif")
+    await admin.say("status")
+    await admin.say("1")
+    assert (await admin.say("siti")).startswith("Siti Aminah (REG-6310-000002)\nNIK: 6310054508800001")
+    assert await audited(database) == {("status_lookup", "staff"): 3, ("status_summary", None): 1}
+
+
+async def test_a_cadre_lookup_refuses_what_is_neither_a_nik_nor_a_name(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    await chat.say("status")
+    await chat.say("1")
+    assert (await chat.say("631005450880")).startswith("NIK harus 16 angka.")
+    assert (await chat.say("x")).startswith("Ketik NIK (16 angka) atau paling sedikit 2 huruf")
+
+
+# -- anyone else: NIK and birth date ----------------------------------------------------------------
+
+
+async def check(chat: Chat, nik: str, birth: str) -> str:
+    """One status check by NIK and birth date, from the menu; the reply before the menu."""
+    asked = await chat.say("status")
+    if not asked.startswith("Ketik NIK peserta"):
+        return asked.split("\n\n")[0]
+    assert await chat.say(nik) == "Ketik tanggal lahir peserta (contoh 05-08-1980)."
+    return (await chat.say(birth)).split("\n\n")[0]
+
+
+async def test_a_stranger_with_the_right_nik_and_birth_date_sees_only_the_status_and_date_masked(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    chat = Chat(engine, "whatsapp:" + STRANGER_PHONE, channel="whatsapp", phone=STRANGER_PHONE)
+
+    reply = await check(chat, SITI, "5 Agustus 1980")
+    assert reply == f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai 31 Desember 2026."
+    transcript = "\n".join(r.text for r in chat.last)
+    assert "Siti" not in transcript and "Aminah" not in transcript and SITI not in transcript
+    assert "REG-" not in transcript and "Rp" not in transcript
+    assert await audited(database) == {("status_lookup", "nik_birth_date"): 1}
+
+
+async def test_a_stranger_check_in_english_and_for_a_worker_in_arrears(engine, database):
+    await siti(database, paid=[(date(2026, 1, 1), 9)])
+    chat = Chat(engine, "tg-77", channel="telegram")
+    await english(chat)
+
+    assert await chat.say("status") == "Type the NIK of the participant to check (16 digits)."
+    assert await chat.say(SITI) == "Type the participant's date of birth (for example 05-08-1980)."
+    reply = (await chat.say("05-08-1980")).split("\n\n")[0]
+    assert reply == f"Participant with NIK {MASKED_SITI}: In arrears, protection stopped 30 September 2026."
+
+
+async def test_a_wrong_birth_date_tells_exactly_what_an_unknown_nik_tells(engine, database):
+    await siti(database, paid=YEAR_2026)
+    chat = Chat(engine, "tg-77", channel="telegram")
+
+    wrong_birth = await check(chat, SITI, "06-08-1980")
+    replies_wrong_birth = [r.text for r in chat.last]
+    unknown_nik = await check(chat, BUDI, "12-03-1975")  # a valid NIK nobody registered
+    replies_unknown_nik = [r.text for r in chat.last]
+
+    assert wrong_birth == unknown_nik == NO_MATCH
+    assert replies_wrong_birth == replies_unknown_nik
+    assert await audited(database) == {("status_lookup_failed", None): 2}
+
+
+async def test_after_five_failures_in_an_hour_even_the_right_pair_waits_until_the_hour_is_over(engine, database, clock):
+    await siti(database, paid=YEAR_2026)
+    chat = Chat(engine, "tg-77", channel="telegram")
+
+    for minute in range(4):
+        clock.now = NOW + timedelta(minutes=minute)
+        assert await check(chat, SITI, "01-01-1980") == NO_MATCH
+    clock.now = NOW + timedelta(minutes=4)
+    fifth = await check(chat, SITI, "01-01-1980")
+    wait = "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data peserta, coba lagi dalam {} menit."
+    assert fifth == wait.format(56)  # the first failure leaves the hour at NOW + 60 minutes
+
+    # The sixth try, with the right NIK and birth date: stopped before anything is asked.
+    clock.now = NOW + timedelta(minutes=30)
+    assert await chat.say("status") == wait.format(30) + "\n\n" + (await chat.say("menu"))
+    await chat.say(SITI)  # typed anyway: not a menu choice, nothing looked up
+    reply = await chat.say("05-08-1980")
+    assert MASKED_SITI not in reply and "Aktif" not in reply
+
+    clock.now = NOW + timedelta(minutes=59, seconds=30)
+    assert await check(chat, SITI, "05-08-1980") == wait.format(1)
+    assert await audited(database) == {("status_lookup_failed", None): 5}
+
+    # An hour after the first failure only four are left in the window: one more try is allowed, and it works.
+    clock.now = NOW + timedelta(minutes=60, seconds=1)
+    ok = await check(chat, SITI, "05-08-1980")
+    assert ok == f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai 31 Desember 2026."
+    assert await audited(database) == {("status_lookup_failed", None): 5, ("status_lookup", "nik_birth_date"): 1}
+
+
+async def test_the_failure_limit_is_per_contact(engine, database):
+    await siti(database, paid=YEAR_2026)
+    chat = Chat(engine, "tg-77", channel="telegram")
+    for _ in range(5):
+        await check(chat, SITI, "01-01-1980")
+    assert (await chat.say("status")).startswith("Terlalu banyak percobaan")
+
+    other = Chat(engine, "tg-78", channel="telegram")
+    assert (await check(other, SITI, "05-08-1980")).endswith("Aktif, terlindungi sampai 31 Desember 2026.")
+
+
+async def test_a_stranger_gets_the_nik_questions_again_when_the_nik_is_not_valid(engine, database):
+    chat = Chat(engine, "tg-77", channel="telegram")
+    await chat.say("status")
+    refused = await chat.say("12345")
+    assert refused.endswith("Ketik NIK peserta yang ingin dicek (16 angka).")
+    assert await audited(database) == {}  # a NIK that cannot exist is not a lookup
+
+
+async def test_every_lookup_writes_one_audit_event_with_who_and_whom(engine, database):
+    cadre_id = await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    siti_id = await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+
+    await Chat(engine, WORKER_PHONE, phone=WORKER_PHONE).say("status")
+    cadre = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    await cadre.say("status")
+    await cadre.say("1")
+    await cadre.say(SITI)
+    await cadre.say("status")
+    await cadre.say("2")
+    stranger = Chat(engine, "tg-77", channel="telegram")
+    await check(stranger, SITI, "05-08-1980")
+    await check(stranger, SITI, "06-08-1980")
+
+    async with database.transaction() as session:
+        events = [e for e in await audit.events(session) if e.action.startswith("status_")]
+    assert [(e.action, e.details.get("mode"), e.subject_id, e.actor_person_id) for e in events] == [
+        ("status_lookup", "own", str(siti_id), None),
+        ("status_lookup", "staff", str(siti_id), cadre_id),
+        ("status_summary", None, None, cadre_id),
+        ("status_lookup", "nik_birth_date", str(siti_id), None),
+        ("status_lookup_failed", None, None, None),
+    ]
+    assert all(e.actor_contact_id is not None for e in events)
+    assert all(e.at == NOW for e in events)
+    assert events[-1].actor_contact_id == events[-2].actor_contact_id != events[0].actor_contact_id
