@@ -211,6 +211,10 @@ async def _export_workers(args: argparse.Namespace, settings: Settings) -> int:
 _ERRORS_SHOWN = 50
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 async def _payments_import(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
     from pathlib import Path
@@ -241,9 +245,9 @@ async def _payments_import(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    skipped = f", {len(report.errors)} invalid rows skipped" if report.errors else ""
+    skipped = f", {_count(len(report.errors), 'invalid row')} skipped" if report.errors else ""
     print(
-        f"{report.rows} rows read: {report.inserted} payments recorded, "
+        f"{_count(report.rows, 'row')} read: {_count(report.inserted, 'payment')} recorded, "
         f"{report.already_recorded} already recorded{skipped}."
     )
     return 0

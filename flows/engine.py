@@ -23,6 +23,7 @@ MAX_TEXT_LENGTH = 1000
 IDLE_RESUME_AFTER = timedelta(minutes=30)
 CONFIRM_STEP = "_confirm"
 MENU_FLOW = "menu"
+VERB_CHOICES = frozenset({BACK, CANCEL, MENU})
 _YES = {"ya", "y", "yes", "ok", "oke", "simpan", "save", "benar", "betul"}
 _RESUME = {"lanjut", "lanjutkan", "continue", "ya", "yes", "1"}
 _RESTART = {"2", "tidak", "no", "ulang", "mulai ulang", "restart"}
@@ -276,6 +277,10 @@ class Engine:
         if isinstance(parsed, Invalid):
             turn.say(ctx.t(parsed.reason, **parsed.params))
             await self._prompt(turn, flow, step)
+            return
+        if step.expects_choice and parsed.value in VERB_CHOICES:
+            # A button such as "Ubah jumlahnya" whose value is a shared verb does what the verb does.
+            await self._verb(turn, flow, step, str(parsed.value), None)
             return
         ctx.answers[step.name] = parsed.value
         if state.data.pop("editing", False) and flow.confirm:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flows.model import Choice, Context, Invalid, Parsed, Step, Valid
 from rules.nik import compact
-from storage import workers
+from storage import audit, workers
 from storage.models import Worker
 
 MAX_CANDIDATES = 8
@@ -26,6 +26,19 @@ def _label(worker: Worker) -> str:
     return f"{worker.name}, {worker.registration_number}"
 
 
+async def _not_found(ctx: Context, by: str) -> Invalid:
+    """Audits a lookup that found nothing (every lookup is audited), and says so."""
+    await audit.record_event(
+        ctx.session,
+        "worker_lookup_not_found",
+        contact_id=ctx.contact.id,
+        person_id=ctx.staff.person_id if ctx.staff else None,
+        details={"by": by},
+        at=ctx.now,
+    )
+    return Invalid("lookup.not_found")
+
+
 async def parse_worker_query(text: str, ctx: Context) -> Parsed:
     """A NIK or part of a name: one worker found, several to choose from, or none in the asker's villages."""
     scope = visible_villages(ctx)
@@ -34,13 +47,15 @@ async def parse_worker_query(text: str, ctx: Context) -> Parsed:
         if len(digits) != 16:
             return Invalid("lookup.nik_length")
         found = await workers.find_in_villages(ctx.session, digits, scope)
-        return Valid({"id": found.id}) if found else Invalid("lookup.not_found")
+        if found is None:
+            return await _not_found(ctx, "nik")
+        return Valid({"id": found.id})
     name = " ".join(text.split())
     if sum(c.isalpha() for c in name) < 2 or len(name) > 100:
         return Invalid("lookup.query_invalid")
     matches = await workers.search_by_name(ctx.session, name, scope, limit=MAX_CANDIDATES + 1)
     if not matches:
-        return Invalid("lookup.not_found")
+        return await _not_found(ctx, "name")
     if len(matches) == 1:
         return Valid({"id": matches[0].id})
     if len(matches) > MAX_CANDIDATES:

@@ -17,7 +17,7 @@ from storage.models import Worker
 async def membership_of(ctx: Context, worker: Worker) -> Membership:
     """The worker's membership today, from their payments."""
     paid = await payments.paid_months(ctx.session, worker.id)
-    return membership_on(ctx.now.date(), covered_months(paid), worker.deceased_on)
+    return membership_on(ctx.today(worker.village_code), covered_months(paid), worker.deceased_on)
 
 
 def monthly_amount(worker: Worker, month: date) -> int | None:
@@ -48,16 +48,19 @@ def describe(ctx: Context, worker: Worker, membership: Membership, *, full_nik: 
     if membership.protected_until is not None:
         key = "status.card.protected_until" if membership.status == ACTIVE else "status.card.protected_ended"
         lines.append(t(key, date=t.date(membership.protected_until)))
-    if membership.next_due is not None:
+    if membership.status == NOT_ACTIVE and membership.next_due is not None:
+        # Paid ahead for months still to come: protection starts then; nothing is due before it.
+        lines.append(t("status.card.starts", date=t.date(membership.next_due)))
+    elif membership.next_due is not None:
         amount = monthly_amount(worker, membership.next_due)
         money = t.money(amount) if amount is not None else t("register.summary.pu_contribution")
         lines.append(t("status.card.next_due", date=t.date(membership.next_due), amount=money))
         if membership.status == IN_ARREARS and membership.protected_until is not None:
-            owed = _months_from(membership.next_due, ctx.now.date())
+            owed = _months_from(membership.next_due, ctx.today(worker.village_code))
             total = t.money(amount * owed) if amount is not None else money
             lapse = t.date(arrears_end(membership.protected_until))
             lines.append(t("status.card.arrears", months=owed, amount=total, date=lapse))
-    if membership.status == NOT_ACTIVE:
+    if membership.status == NOT_ACTIVE and membership.next_due is None:
         lines.append(t("status.card.not_active"))
     if membership.status == LAPSED:
         lines.append(t("status.card.lapsed"))

@@ -5,13 +5,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.i18n import Translator
 from flows.messages import CHOICE, TEXT, Inbound
+from rules.timezones import JAKARTA, zone_for_village
 from storage.models import Contact
 from storage.people import Staff
 
@@ -50,6 +52,13 @@ class Context:
     def language(self) -> str:
         """The language replies are written in."""
         return self.t.language
+
+    def today(self, village_code: str | None = None) -> date:
+        """Today's date in the village's time zone (the asker's first village, else WIB)."""
+        if village_code is None and self.staff is not None and self.staff.village_codes:
+            village_code = self.staff.village_codes[0]
+        zone = zone_for_village(village_code) if village_code else JAKARTA
+        return self.now.astimezone(ZoneInfo(zone)).date()
 
     def switch_language(self, language: str) -> None:
         """Writes the following replies in another language."""

@@ -48,7 +48,7 @@ async def _listing(ctx: Context) -> dict[str, Any]:
     total = await workers.count_in_village(ctx.session, code)
     found = await workers.page_in_village(ctx.session, code, page, PAGE_SIZE)
     paid = await payments.paid_months_of(ctx.session, (w.id for w in found))
-    today = ctx.now.date()
+    today = ctx.today(code)
     lines = []
     for worker in found:
         membership = membership_on(today, covered_months(paid.get(worker.id, [])), worker.deceased_on)

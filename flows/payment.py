@@ -10,6 +10,7 @@ from lokal.rupiah import parse_rupiah
 from flows.lookup import lookup_steps, selected_worker_id
 from flows.membership_view import membership_of, monthly_amount
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
+from flows.text import BACK
 from rules.coverage import Membership, covered_months, membership_on, month_start
 from rules.membership import DECEASED, LAPSED, NOT_ACTIVE
 from rules.months import add_months
@@ -63,7 +64,7 @@ async def _plan(ctx: Context, months: int | None = None) -> dict[str, Any]:
     if months is None:
         first, months = _chosen_period(ctx.answers.get("months", 1))
     if first is None:
-        first = first_unpaid_month(membership, ctx.now.date())
+        first = first_unpaid_month(membership, ctx.today(worker.village_code))
     monthly = [monthly_amount(worker, add_months(first, n)) for n in range(months)]
     expected = None if any(m is None for m in monthly) else sum(m for m in monthly if m is not None)
     return {"worker": worker, "membership": membership, "first": first, "months": months, "expected": expected}
@@ -147,6 +148,8 @@ async def _show_worker(value: Any, ctx: Context) -> str:
 
 async def _show_period(value: Any, ctx: Context) -> str:
     plan = await _plan(ctx)
+    if plan["months"] == 1:
+        return ctx.t.month(plan["first"])
     last = add_months(plan["first"], plan["months"] - 1)
     return ctx.t("payment.period", first=ctx.t.month(plan["first"]), last=ctx.t.month(last), months=plan["months"])
 
@@ -184,7 +187,7 @@ async def _save(ctx: Context) -> Outcome:
         at=ctx.now,
     )
     paid = await payments.paid_months(ctx.session, worker.id)
-    after = membership_on(ctx.now.date(), covered_months(paid), worker.deceased_on)
+    after = membership_on(ctx.today(worker.village_code), covered_months(paid), worker.deceased_on)
     until = after.protected_until or add_months(new.first_month, new.months - 1)
     text = ctx.t(
         "payment.saved",
@@ -231,7 +234,7 @@ def payment_flow() -> Flow:
                 "mismatch",
                 "payment.mismatch.ask",
                 parse=_parse_mismatch,
-                choices=(Choice("yes", "payment.mismatch.yes"),),
+                choices=(Choice("yes", "payment.mismatch.yes"), Choice(BACK, "payment.mismatch.change")),
                 prompt_params=_mismatch_prompt,
                 condition=_mismatch,
             ),

@@ -49,7 +49,7 @@ def _fold(text: str) -> str:
 
 
 def _today(ctx: Context) -> date:
-    return ctx.now.date()
+    return ctx.today(ctx.answers.get("village") or ctx.answers.get("village_code"))
 
 
 # -- who and where ------------------------------------------------------------------------

@@ -125,9 +125,9 @@ async def _village_summary(ctx: Context) -> str:
     names = dict(ctx.staff.villages)
     found = await workers.workers_in_villages(ctx.session, codes)
     paid = await payments.paid_months_of(ctx.session, (w.id for w in found))
-    today: date = ctx.now.date()
     counts: dict[str, Counter[str]] = {code: Counter() for code in codes}
     for worker in found:
+        today = ctx.today(worker.village_code)
         status = membership_on(today, covered_months(paid.get(worker.id, [])), worker.deceased_on).status
         counts[worker.village_code][status] += 1
     blocks = []
@@ -170,14 +170,14 @@ def status_staff_flow() -> Flow:
 
 def _parse_check_nik(text: str, ctx: Context) -> Parsed:
     try:
-        return Valid(parse_nik(text, ctx.now.date()).number)
+        return Valid(parse_nik(text, ctx.today()).number)
     except InvalidNikError as error:
         return Invalid(f"register.nik.invalid.{error.reason}", {"digits": sum(c.isdigit() for c in text)})
 
 
 def _parse_check_birth(text: str, ctx: Context) -> Parsed:
     try:
-        return Valid(parse_date(text, ctx.now.date()).isoformat())
+        return Valid(parse_date(text, ctx.today()).isoformat())
     except InvalidDateError:
         return Invalid("register.birth.invalid.format")
 

@@ -105,7 +105,7 @@ async def test_a_csv_paying_twelve_months_of_2026_is_recorded_and_twice_adds_not
 
     assert await import_file(path, database_url) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == "1 rows read: 1 payments recorded, 0 already recorded."
+    assert out.strip() == "1 row read: 1 payment recorded, 0 already recorded."
     assert err == ""
     (payment,) = await stored(database)
     assert (payment.first_month, payment.months, payment.amount) == (date(2026, 1, 1), 12, 201_600)
@@ -116,7 +116,7 @@ async def test_a_csv_paying_twelve_months_of_2026_is_recorded_and_twice_adds_not
 
     assert await import_file(path, database_url) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == "1 rows read: 0 payments recorded, 1 already recorded."
+    assert out.strip() == "1 row read: 0 payments recorded, 1 already recorded."
     assert await count(database) == 1
 
     async with database.transaction() as session:
@@ -146,7 +146,7 @@ async def test_a_file_with_one_invalid_row_imports_nothing_and_names_the_line(da
 
     assert await import_file(path, database_url, "--skip-invalid") == 0
     out, err = capsys.readouterr()
-    assert out.strip() == "3 rows read: 2 payments recorded, 0 already recorded, 1 invalid rows skipped."
+    assert out.strip() == "3 rows read: 2 payments recorded, 0 already recorded, 1 invalid row skipped."
     assert "line 3: months 'twelve'" in err
     assert [(p.first_month, p.months) for p in await stored(database)] == [
         (date(2026, 1, 1), 12),
@@ -166,7 +166,7 @@ async def test_an_unregistered_nik_is_an_error_with_its_line(database, database_
 
     assert await import_file(path, database_url, "--skip-invalid") == 0
     out, _ = capsys.readouterr()
-    assert "1 payments recorded" in out and "1 invalid rows skipped" in out
+    assert "1 payment recorded" in out and "1 invalid row skipped" in out
     assert await count(database) == 1
 
 
@@ -249,7 +249,7 @@ async def test_a_semicolon_separated_csv_with_an_indonesian_header_works(databas
 
     assert await import_file(path, database_url) == 0
     out, _ = capsys.readouterr()
-    assert out.strip() == "1 rows read: 1 payments recorded, 0 already recorded."
+    assert out.strip() == "1 row read: 1 payment recorded, 0 already recorded."
     (payment,) = await stored(database)
     assert (payment.first_month, payment.months, payment.amount, payment.reference) == (
         date(2026, 1, 1),
@@ -331,7 +331,7 @@ def test_done_when_an_imported_year_shows_aktif_on_the_workers_own_phone_and_rei
 
     first = _kader(tmp_path, "payments", "import", str(path), "--database", url)
     assert first.returncode == 0, first.stderr
-    assert "1 payments recorded, 0 already recorded" in first.stdout
+    assert "1 payment recorded, 0 already recorded" in first.stdout
     assert asyncio.run(payment_rows()) == [(date(year, 1, 1), 12, 201_600)]
 
     def status_on_the_workers_phone() -> str:

@@ -189,7 +189,7 @@ async def test_ten_workers_fit_on_one_page(engine, database):
 async def test_someone_who_is_not_a_cadre_is_refused(engine, database):
     await add_staff(database, ADMIN_PHONE, (), "Admin Kabupaten", admin=True)
     await add_workers(database, VILLAGE, ["Siti Aminah"])
-    denied = "Daftar pekerja hanya untuk kader desa. Admin dapat memakai perintah kader export workers."
+    denied = "Daftar pekerja hanya untuk kader desa. Ingin menjadi kader? Hubungi kantor desa Anda."
 
     stranger = Chat(engine, "tg-77", channel="telegram")
     reply, menu = (await stranger.say("pekerja")).split("\n\n", 1)

@@ -238,12 +238,12 @@ async def test_a_different_amount_asks_to_confirm_and_is_recorded_as_paid(engine
     assert unreadable.startswith("Jumlah itu tidak bisa saya baca. Contoh: 201.600 atau 201600.")
     mismatch = await chat.say("Rp200.000")
     assert mismatch.startswith("Jumlah Rp200.000 berbeda dari iuran Rp201.600. Tetap dicatat?")
-    assert "1. Ya, catat jumlah ini" in mismatch
+    assert "1. Ya, catat jumlah ini" in mismatch and "2. Ubah jumlahnya" in mismatch
     again = await chat.say("tidak tahu")
-    assert again.startswith("Balas 1 untuk tetap mencatat, atau ketik kembali untuk mengubah jumlahnya.")
+    assert again.startswith("Balas 1 untuk tetap mencatat, atau 2 untuk mengubah jumlahnya.")
 
-    # Back to the amount: the same amount as expected needs no confirmation.
-    assert (await chat.say("kembali")).startswith("Iuran 12 bulan untuk Siti Aminah: Rp201.600.")
+    # "2. Ubah jumlahnya" goes back to the amount: the same amount as expected needs no confirmation.
+    assert (await chat.say("2")).startswith("Iuran 12 bulan untuk Siti Aminah: Rp201.600.")
     assert await chat.say("201600") == ASK_REFERENCE
     assert (await chat.say("kembali")).startswith("Iuran 12 bulan")  # from the receipt back to the amount
     assert (await chat.say("200000")).startswith("Jumlah Rp200.000 berbeda")

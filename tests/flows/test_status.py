@@ -516,3 +516,39 @@ async def test_every_lookup_writes_one_audit_event_with_who_and_whom(engine, dat
     assert all(e.actor_contact_id is not None for e in events)
     assert all(e.at == NOW for e in events)
     assert events[-1].actor_contact_id == events[-2].actor_contact_id != events[0].actor_contact_id
+
+
+# -- the village's own calendar, payments ahead, lookups that find nothing --------------------
+
+
+async def test_the_status_day_is_the_villages_day_not_utcs(database, clock):
+    # 31 December 2026 17:00 UTC is already 1 January 2027 01:00 in Tanah Bumbu (WITA, UTC+8).
+    clock.now = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
+    await add_worker(database, SITI, "Siti Aminah", date(1980, 8, 5), phone=WORKER_PHONE, paid=YEAR_2026)
+    card = await Chat(Engine(database, default_registry(), clock=clock), WORKER_PHONE, phone=WORKER_PHONE).say("status")
+    assert "Status: Menunggak" in card and "Perlindungan berhenti: 31 Desember 2026" in card
+    # An hour earlier it was still the last protected day there.
+    clock.now = datetime(2026, 12, 31, 15, 59, tzinfo=UTC)
+    card = await Chat(Engine(database, default_registry(), clock=clock), WORKER_PHONE, phone=WORKER_PHONE).say("status")
+    assert "Status: Aktif" in card
+
+
+async def test_a_worker_paid_only_for_months_to_come_is_told_when_protection_starts(database, engine):
+    await add_worker(database, SITI, "Siti Aminah", date(1980, 8, 5), phone=WORKER_PHONE, paid=[(date(2027, 1, 1), 12)])
+    card = await Chat(engine, WORKER_PHONE, phone=WORKER_PHONE).say("status")
+    assert "Status: Belum aktif" in card
+    assert "Iuran sudah dibayar; perlindungan mulai 1 Januari 2027." in card
+    assert "Iuran berikutnya" not in card and "setelah iuran pertama dibayar" not in card
+
+
+async def test_a_cadres_lookup_that_finds_nothing_is_audited_too(database, engine):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, ANDI, "Andi Saputra", date(1985, 5, 15), village=OTHER_VILLAGE)
+    chat = Chat(engine, CADRE_PHONE, phone=CADRE_PHONE)
+    await chat.say("status")
+    await chat.say("1")
+    assert (await chat.say(ANDI)).startswith(NOT_FOUND)
+    assert (await chat.say("Andi")).startswith(NOT_FOUND)
+    async with database.transaction() as session:
+        found = await audit.events(session, "worker_lookup_not_found")
+    assert [event.details["by"] for event in found] == ["nik", "name"]
