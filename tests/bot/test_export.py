@@ -13,35 +13,22 @@ from openpyxl import load_workbook
 
 from bot import cli
 from bot.export import COLUMNS, export_csv, export_xlsx
-from rules.regions import village_info
-from storage import people, villages, workers
+from storage import workers
 from storage.database import Database
 from storage.models import Worker
-from storage.workers import NewWorker
+from tests.factories import add_staff, new_worker
 
 SUNGAI_LEMBU = "63.10.02.2003"
 WIRITASI = "63.10.02.2004"
 TODAY = date(2026, 11, 22)
 CONSENT = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 
-SITI = NewWorker(
-    nik="6310054508800001",
-    name="Siti Aminah",
-    birth_date=date(1980, 8, 5),
-    sex="F",
+SITI = new_worker(
+    "6310054508800001",
+    "Siti Aminah",
+    date(1980, 8, 5),
     phone="+6281350001234",
-    occupation="petani",
-    occupation_other=None,
-    segment="BPU",
-    declared_income=1_000_000,
-    programmes=("JKK", "JKM"),
-    payer="village",
-    sponsor=None,
-    heir_name=None,
-    heir_relation=None,
-    heir_phone=None,
-    village_code=SUNGAI_LEMBU,
-    registered_by=None,
+    village=SUNGAI_LEMBU,
     consent_at=CONSENT,
 )
 
@@ -56,12 +43,8 @@ def _no_database_in_the_working_directory(tmp_path, monkeypatch):
 async def registered(database: Database) -> dict[str, Worker]:
     """Five workers in two villages, registered by one cadre."""
     async with database.transaction() as session:
-        for code in (SUNGAI_LEMBU, WIRITASI):
-            info = village_info(code)
-            assert info is not None
-            await villages.ensure_village(session, info)
-        cadre = await people.add_person(session, "Rina Wati", "+6281200000001", [SUNGAI_LEMBU, WIRITASI])
-        siti = replace(SITI, registered_by=cadre.id)
+        cadre_id = await add_staff(session, "+6281200000001", (SUNGAI_LEMBU, WIRITASI))
+        siti = replace(SITI, registered_by=cadre_id)
         rows = {
             "siti": siti,
             "budi": replace(

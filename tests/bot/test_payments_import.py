@@ -9,7 +9,7 @@ import csv
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -19,14 +19,12 @@ from bot import cli
 from flows.i18n import long_date
 from rules.coverage import covered_months, membership_on
 from rules.membership import ACTIVE
-from rules.regions import village_info
-from storage import audit, migrate, payments, villages, workers
+from storage import audit, migrate, payments
 from storage.database import Database, open_database
 from storage.models import Payment
+from tests.factories import add_worker
 
 KADER = Path(sys.executable).with_name("kader")
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
-VILLAGE = "63.10.02.2003"
 SITI = "6310054508800001"
 BUDI = "6310051203750002"
 WORKER_PHONE = "+6281350001234"
@@ -34,37 +32,12 @@ HEADER = ["NIK", "paid_from", "months", "amount", "reference"]
 YEAR_2026 = [SITI, "2026-01", "12", "201600", "BR-2026-001"]
 
 
-def new_worker(nik: str, name: str, phone: str | None = None) -> workers.NewWorker:
-    return workers.NewWorker(
-        nik=nik,
-        name=name,
-        birth_date=date(1980, 8, 5) if nik == SITI else date(1975, 3, 12),
-        sex="F" if nik == SITI else "M",
-        phone=phone,
-        occupation="petani",
-        occupation_other=None,
-        segment="BPU",
-        declared_income=1_000_000,
-        programmes=("JKK", "JKM"),
-        payer="village",
-        sponsor=None,
-        heir_name=None,
-        heir_relation=None,
-        heir_phone=None,
-        village_code=VILLAGE,
-        registered_by=None,
-        consent_at=NOW,
-    )
-
-
 async def register(database: Database, *niks: str) -> None:
     names = {SITI: "Siti Aminah", BUDI: "Budi Santoso"}
+    births = {SITI: date(1980, 8, 5), BUDI: date(1975, 3, 12)}
     async with database.transaction() as session:
-        info = village_info(VILLAGE)
-        assert info is not None
-        await villages.ensure_village(session, info)
         for nik in niks:
-            await workers.add_worker(session, new_worker(nik, names[nik], WORKER_PHONE if nik == SITI else None))
+            await add_worker(session, nik, names[nik], births[nik], phone=WORKER_PHONE if nik == SITI else None)
 
 
 async def stored(database: Database) -> list[Payment]:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
 from flows.engine import Engine
-from flows.i18n import catalogue
 from flows.menu import menu_flow
 from flows.model import Context, Flow, Outcome, Registry, Step
 from storage import audit
 from storage.database import Database
 from storage.models import Contact, Conversation
 from tests.chat import Chat
+from tests.factories import add_messages
 
 MESSAGES = {
     "catat.title": "Catatan",
@@ -25,11 +24,8 @@ MESSAGES = {
 
 
 @pytest.fixture(autouse=True)
-def test_messages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for language in ("id", "en"):
-        for key, text in MESSAGES.items():
-            monkeypatch.setitem(catalogue(language), key, text)
-    yield
+def test_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    add_messages(monkeypatch, MESSAGES)
 
 
 async def _record(ctx: Context) -> Outcome:

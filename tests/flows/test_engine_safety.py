@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from flows.engine import MAX_TEXT_LENGTH, Engine
-from flows.i18n import Translator, catalogue
+from flows.i18n import Translator
 from flows.menu import menu_flow
 from flows.messages import Media
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid
 from storage import audit, contacts
 from storage.database import Database
-from storage.models import Conversation, ReceivedMessage
+from storage.models import ReceivedMessage
 from tests.chat import Chat
+from tests.factories import add_messages, conversation_of
 
 ID = Translator("id")
 SECRET = "Siti Aminah 6310020101900001"
@@ -37,11 +37,8 @@ MESSAGES = {
 
 
 @pytest.fixture(autouse=True)
-def test_messages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for language in ("id", "en"):
-        for key, text in MESSAGES.items():
-            monkeypatch.setitem(catalogue(language), key, text)
-    yield
+def test_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    add_messages(monkeypatch, MESSAGES)
 
 
 async def _note(text: str, ctx: Context) -> Valid | Invalid:
@@ -92,12 +89,8 @@ def chat(bot: Engine) -> Chat:
 
 async def stored(database: Database, chat: Chat) -> tuple[Any, ...]:
     """The conversation row exactly as stored: flow, step, JSON state and when it was last saved."""
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, chat.channel, chat.address)
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row.flow, row.step, copy.deepcopy(row.state), row.updated_at
+    row = await conversation_of(database, chat.channel, chat.address)
+    return row.flow, row.step, copy.deepcopy(row.state), row.updated_at
 
 
 async def count_events(database: Database, action: str) -> int:

@@ -8,34 +8,16 @@ from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator, catalogue, placeholders
 from flows.info import TOPICS, figures
-from rules.regions import village_info
-from storage import contacts, people, villages
+from storage import contacts, people
 from storage.database import Database
-from storage.models import Conversation
 from tests.chat import Chat
+from tests.factories import add_staff, position
 
 ID = Translator("id")
 EN = Translator("en")
 VILLAGE = "63.10.02.2003"
 CADRE_PHONE = "+6281234567890"
 CADRE_NAME = "Siti Rahmah"
-
-
-async def add_cadre(database: Database, name: str = CADRE_NAME, phone: str = CADRE_PHONE) -> None:
-    info = village_info(VILLAGE)
-    assert info is not None
-    async with database.transaction() as session:
-        await villages.ensure_village(session, info)
-        await people.add_person(session, name, phone, [info.code])
-
-
-async def conversation(database: Database, chat: Chat) -> tuple[str | None, str | None]:
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, chat.channel, chat.address)
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row.flow, row.step
 
 
 async def language_of(database: Database, chat: Chat) -> str:
@@ -73,7 +55,7 @@ async def test_a_first_message_gets_the_welcome_and_the_menu(engine):
 
 
 async def test_a_cadre_sees_cadre_work_and_a_stranger_does_not(engine, database):
-    await add_cadre(database)
+    await add_staff(database, CADRE_PHONE, name=CADRE_NAME)
     cadre = Chat(engine, "tg-7001", channel="telegram", phone=CADRE_PHONE)
     stranger = Chat(engine, "tg-7002", channel="telegram", phone="+6281299998888")
 
@@ -95,13 +77,13 @@ async def test_a_cadre_sees_cadre_work_and_a_stranger_does_not(engine, database)
 
 
 async def test_the_same_number_picks_by_role(engine, database):
-    await add_cadre(database)
+    await add_staff(database, CADRE_PHONE, name=CADRE_NAME)
     cadre = Chat(engine, CADRE_PHONE, phone=CADRE_PHONE)
     await cadre.say("menu")
     replies = await cadre.send("1")
     assert ID("menu.item.status") not in replies[0].text
     if "register" in default_registry().flows:
-        assert (await conversation(database, cadre))[0] == "register"
+        assert (await position(database, cadre))[0] == "register"
     else:
         assert replies[0].text == ID("menu.not_built", feature=ID("menu.item.register"))
     # For a stranger, 1 is the first item everyone sees.
@@ -109,7 +91,7 @@ async def test_the_same_number_picks_by_role(engine, database):
     menu = (await stranger.send("menu"))[0]
     assert menu.options[0].value == "status"
     await stranger.send("1")
-    assert await conversation(database, stranger) != await conversation(database, cadre)
+    assert await position(database, stranger) != await position(database, cadre)
 
 
 def not_built_items() -> list[str]:
@@ -129,10 +111,10 @@ async def test_an_item_not_built_says_so_and_the_next_number_still_picks_from_th
     shown = await chat.say(str(number))
     assert shown == ID("menu.not_built", feature=ID(f"menu.item.{item}"))
     assert "belum tersedia" in shown
-    assert await conversation(database, chat) == ("menu", "item")
+    assert await position(database, chat) == ("menu", "item")
     info = [o.value for o in menu.options].index("info") + 1
     assert ID("info.ask") in await chat.say(str(info))
-    assert await conversation(database, chat) == ("info", "topic")
+    assert await position(database, chat) == ("info", "topic")
 
 
 async def test_status_check_is_not_available_yet(engine, database):
@@ -141,7 +123,7 @@ async def test_status_check_is_not_available_yet(engine, database):
     chat = Chat(engine)
     await chat.say("menu")
     assert 'layanan "Cek status kepesertaan" belum tersedia' in await chat.say("Cek status kepesertaan")
-    assert await conversation(database, chat) == ("menu", "item")
+    assert await position(database, chat) == ("menu", "item")
     assert ID("language.ask") in await chat.say("5")
 
 
@@ -154,7 +136,7 @@ async def test_a_planned_shortcut_is_answered_honestly(engine, database):
         chat = Chat(engine, f"+62813555{len(word):02d}{sorted(planned).index(word):03d}")
         replies = await chat.send(f"/{word}")
         assert replies[0].text == ID("menu.not_built", feature=ID(f"menu.item.{name}")), word
-        assert await conversation(database, chat) == ("menu", "item")
+        assert await position(database, chat) == ("menu", "item")
 
 
 @pytest.mark.parametrize(
@@ -182,7 +164,7 @@ async def test_an_ambiguous_or_unknown_menu_answer_is_refused(engine, database):
     for typed in ("9", "0", "Lapor k", "mangga"):
         replies = await chat.send(typed)
         assert replies[0].text == ID("common.choice_invalid", count=5), typed
-        assert await conversation(database, chat) == ("menu", "item")
+        assert await position(database, chat) == ("menu", "item")
 
 
 async def test_lapor_command_opens_the_report_chooser_from_anywhere(engine, database):
@@ -192,7 +174,7 @@ async def test_lapor_command_opens_the_report_chooser_from_anywhere(engine, data
     assert [o.label for o in replies[0].options] == [ID("menu.item.report_death"), ID("menu.item.report_accident")]
     assert ID("menu.greeting.anyone") in await chat.say("menu")
     await chat.say("info")
-    assert await conversation(database, chat) == ("info", "topic")
+    assert await position(database, chat) == ("info", "topic")
     assert ID("report.ask") in await chat.say("/lapor@kader_bot")
     assert ID("menu.not_built", feature=ID("menu.item.report_accident")) in await chat.say("2")
 
@@ -219,9 +201,9 @@ async def test_every_information_topic_quotes_its_figures_in_bahasa_indonesia(en
         for figure in expected_figures(topic, ID):
             assert figure in replies[0].text, (topic, figure)
         assert replies[1].text == ID("info.ask")  # and the topics again
-        assert await conversation(database, chat) == ("info", "topic")
+        assert await position(database, chat) == ("info", "topic")
     assert ID("menu.greeting.anyone") in await chat.say(str(len(TOPICS) + 1))  # back to the menu
-    assert await conversation(database, chat) == ("menu", "item")
+    assert await position(database, chat) == ("menu", "item")
 
 
 async def test_the_headline_figures_in_bahasa_indonesia(engine):
@@ -238,7 +220,7 @@ async def test_kembali_ke_menu_leaves_the_information(engine, database):
     chat = Chat(engine)
     await chat.say("info")
     assert ID("menu.greeting.anyone") in await chat.say("kembali ke menu")
-    assert await conversation(database, chat) == ("menu", "item")
+    assert await position(database, chat) == ("menu", "item")
 
 
 # -- English ------------------------------------------------------------------------------------

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from flows.engine import IDLE_RESUME_AFTER, Engine
-from flows.i18n import Translator, catalogue
+from flows.i18n import Translator
 from flows.menu import menu_flow
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid
-from storage import audit, contacts
+from storage import audit
 from storage.database import Database
-from storage.models import Conversation
 from tests.chat import Chat
+from tests.factories import Clock, add_messages, conversation_of
 
 ID = Translator("id")
 
@@ -42,12 +41,9 @@ MESSAGES = {
 
 
 @pytest.fixture(autouse=True)
-def test_messages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def test_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     """The test flow's messages, added to both catalogues for the duration of a test."""
-    for language in ("id", "en"):
-        for key, text in MESSAGES.items():
-            monkeypatch.setitem(catalogue(language), key, text)
-    yield
+    add_messages(monkeypatch, MESSAGES)
 
 
 def _name(text: str, ctx: Context) -> Valid | Invalid:
@@ -98,16 +94,6 @@ def registry() -> Registry:
     return reg
 
 
-class Clock:
-    """A clock the test moves by hand; it starts at the wall-clock time."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -125,12 +111,8 @@ def chat(bot: Engine) -> Chat:
 
 async def stored(database: Database, chat: Chat) -> tuple[str | None, str | None, dict[str, Any]]:
     """The conversation as the database holds it: flow, step and the JSON state."""
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, chat.channel, chat.address)
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row.flow, row.step, copy.deepcopy(row.state)
+    row = await conversation_of(database, chat.channel, chat.address)
+    return row.flow, row.step, copy.deepcopy(row.state)
 
 
 async def saved_events(database: Database) -> list[dict[str, Any]]:

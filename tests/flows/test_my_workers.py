@@ -9,11 +9,9 @@ import pytest
 
 from flows.catalog import default_registry
 from flows.engine import Engine
-from rules.regions import village_info
-from storage import payments, people, villages, workers
 from storage.database import Database
-from storage.payments import NewPayment
 from tests.chat import Chat
+from tests.factories import add_payment, add_staff, add_worker
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 VILLAGE = "63.10.02.2003"  # Sungai Lembu
@@ -28,15 +26,6 @@ def engine(database: Database) -> Engine:
     return Engine(database, default_registry(), clock=lambda: NOW)
 
 
-async def add_staff(database: Database, phone: str, codes: tuple[str, ...], name: str, admin: bool = False) -> None:
-    async with database.transaction() as session:
-        for code in codes:
-            info = village_info(code)
-            assert info is not None
-            await villages.ensure_village(session, info)
-        await people.add_person(session, name, phone, list(codes), admin=admin)
-
-
 def nik(number: int) -> str:
     return f"6310051203750{number:03d}"
 
@@ -44,38 +33,10 @@ def nik(number: int) -> str:
 async def add_workers(database: Database, village: str, names: list[str], paid=None, first_number: int = 1) -> None:
     """Workers with valid, distinct NIKs; `paid` maps a name to its (first month, months) payment."""
     async with database.transaction() as session:
-        info = village_info(village)
-        assert info is not None
-        await villages.ensure_village(session, info)
         for number, name in enumerate(names, start=first_number):
-            worker = await workers.add_worker(
-                session,
-                workers.NewWorker(
-                    nik=nik(number),
-                    name=name,
-                    birth_date=date(1975, 3, 12),
-                    sex="M",
-                    phone=None,
-                    occupation="petani",
-                    occupation_other=None,
-                    segment="BPU",
-                    declared_income=1_000_000,
-                    programmes=("JKK", "JKM"),
-                    payer="village",
-                    sponsor=None,
-                    heir_name=None,
-                    heir_relation=None,
-                    heir_phone=None,
-                    village_code=village,
-                    registered_by=None,
-                    consent_at=NOW,
-                ),
-            )
+            worker_id = await add_worker(session, nik(number), name, date(1975, 3, 12), village=village)
             if name in (paid or {}):
-                first, months = paid[name]
-                await payments.add_payment(
-                    session, NewPayment(worker.id, first, months, 16_800 * months, payments.IMPORT, "BR-1")
-                )
+                await add_payment(session, worker_id, *paid[name])
 
 
 def listed(page: str) -> list[str]:

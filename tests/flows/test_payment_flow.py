@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from flows.catalog import default_registry
 from flows.engine import Engine
-from rules.regions import village_info
-from storage import audit, payments, people, villages, workers
+from storage import audit
 from storage.database import Database
 from storage.models import Payment
-from storage.payments import NewPayment
+from tests import factories
 from tests.chat import Chat
+from tests.factories import add_staff
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 VILLAGE = "63.10.02.2003"  # Sungai Lembu
@@ -37,59 +37,9 @@ def engine(database: Database) -> Engine:
     return Engine(database, default_registry(), clock=lambda: NOW)
 
 
-async def add_staff(database: Database, phone: str, codes: tuple[str, ...], name: str, admin: bool = False) -> int:
-    async with database.transaction() as session:
-        for code in codes:
-            info = village_info(code)
-            assert info is not None
-            await villages.ensure_village(session, info)
-        return (await people.add_person(session, name, phone, list(codes), admin=admin)).id
-
-
-async def add_worker(
-    database: Database,
-    nik: str = SITI,
-    name: str = "Siti Aminah",
-    *,
-    village: str = VILLAGE,
-    paid: list[tuple[date, int]] | None = None,
-    occupation: str = "petani",
-    payer: str = "village",
-    deceased_on: date | None = None,
-) -> int:
-    async with database.transaction() as session:
-        info = village_info(village)
-        assert info is not None
-        await villages.ensure_village(session, info)
-        worker = await workers.add_worker(
-            session,
-            workers.NewWorker(
-                nik=nik,
-                name=name,
-                birth_date=date(1980, 8, 5),
-                sex="F",
-                phone=WORKER_PHONE,
-                occupation=occupation,
-                occupation_other=None,
-                segment="BPU",
-                declared_income=1_000_000,
-                programmes=("JKK", "JKM"),
-                payer=payer,
-                sponsor=None,
-                heir_name=None,
-                heir_relation=None,
-                heir_phone=None,
-                village_code=village,
-                registered_by=None,
-                consent_at=NOW,
-            ),
-        )
-        worker.deceased_on = deceased_on
-        for number, (first, months) in enumerate(paid or []):
-            await payments.add_payment(
-                session, NewPayment(worker.id, first, months, 16_800 * months, payments.IMPORT, f"BR-{number}")
-            )
-        return worker.id
+async def add_worker(database: Database, nik: str = SITI, name: str = "Siti Aminah", **options) -> int:
+    """A worker with Siti's birth date, sex and phone (Siti herself unless told)."""
+    return await factories.add_worker(database, nik, name, date(1980, 8, 5), sex="F", phone=WORKER_PHONE, **options)
 
 
 async def recorded(database: Database) -> list[Payment]:

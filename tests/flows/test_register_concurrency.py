@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
-from rules.regions import village_info
-from storage import contacts, people, villages
 from storage.database import Database
-from storage.models import AuditEvent, Conversation, Worker
+from storage.models import AuditEvent, Worker
 from tests.chat import Chat
+from tests.factories import add_staff, position
 
 ID = Translator("id")
 NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)  # before the wall clock: see test_register_transcripts.py
@@ -30,14 +29,7 @@ def engine(database: Database) -> Engine:
 
 
 async def add_cadres(database: Database) -> dict[str, int]:
-    info = village_info(VILLAGE)
-    assert info is not None
-    async with database.transaction() as session:
-        await villages.ensure_village(session, info)
-        ids = {}
-        for number, phone in enumerate(PHONES, start=1):
-            ids[phone] = (await people.add_person(session, f"Kader {number}", phone, [VILLAGE])).id
-        return ids
+    return {phone: await add_staff(database, phone, name=f"Kader {n}") for n, phone in enumerate(PHONES, start=1)}
 
 
 async def to_the_summary(chat: Chat, nik: str) -> None:
@@ -46,15 +38,6 @@ async def to_the_summary(chat: Chat, nik: str) -> None:
         await chat.say(text)
     summary = await chat.say("1")
     assert f"1. NIK: {nik}" in summary.splitlines(), summary
-
-
-async def step_of(database: Database, chat: Chat) -> tuple[str | None, str | None]:
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, chat.channel, chat.address)
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row.flow, row.step
 
 
 async def test_two_cadres_confirming_the_same_nik_at_once_store_it_once(engine, database):
@@ -79,7 +62,7 @@ async def test_two_cadres_confirming_the_same_nik_at_once_store_it_once(engine, 
         assert worker.registered_by == cadre_ids[PHONES[winners[0]]]
         assert worker.registration_number not in replies[losers[0]]
         for chat in chats:
-            assert await step_of(database, chat) == ("menu", "item")  # both back at the menu, nothing pending
+            assert await position(database, chat) == ("menu", "item")  # both back at the menu, nothing pending
 
     async with database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Worker)) == len(ROUNDS)
@@ -95,4 +78,4 @@ async def test_the_second_cadre_typing_the_nik_after_the_first_saved_is_refused_
     await second.say("daftar")
     refused = await second.say(ROUNDS[0])
     assert refused.startswith("NIK 631005******0001 sudah terdaftar di desa Sungai Lembu")
-    assert await step_of(database, second) == ("register", "nik")
+    assert await position(database, second) == ("register", "nik")

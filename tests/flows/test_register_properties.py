@@ -24,12 +24,12 @@ from rules.age import age_on
 from rules.dates import InvalidDateError, parse_date
 from rules.nik import InvalidNikError, parse_nik
 from rules.phones import normalise_mobile
-from rules.regions import village_info
-from storage import contacts, conversations, people, villages
+from storage import contacts, conversations
 from storage.conversations import ConversationState
 from storage.database import Database
 from storage.models import Conversation
 from tests.chat import Chat
+from tests.factories import add_staff, conversation_of
 
 NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)  # before the wall clock: see test_register_transcripts.py
 TODAY = NOW.date()
@@ -104,20 +104,11 @@ def engine(database: Database) -> Engine:
 
 @pytest.fixture
 async def cadre(database: Database) -> None:
-    info = village_info(VILLAGE)
-    assert info is not None
-    async with database.transaction() as session:
-        await villages.ensure_village(session, info)
-        await people.add_person(session, "Rina Wati", CADRE_PHONE, [VILLAGE])
+    await add_staff(database, CADRE_PHONE, (VILLAGE,))
 
 
 async def row_of(database: Database, chat: Chat) -> Conversation:
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, chat.channel, chat.address)
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row
+    return await conversation_of(database, chat.channel, chat.address)
 
 
 async def chat_at(engine: Engine, database: Database, step: str) -> tuple[Chat, str]:

@@ -15,12 +15,10 @@ from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
 from flows.options import FlowOptions
-from rules.regions import village_info
-from storage import contacts, people, villages, workers
 from storage.database import Database
-from storage.models import Conversation, Worker
-from storage.workers import NewWorker
+from storage.models import Worker
 from tests.chat import Chat
+from tests.factories import add_staff, add_worker, position
 
 ID = Translator("id")
 EN = Translator("en")
@@ -61,12 +59,7 @@ def engine(database: Database) -> Engine:
 
 @pytest.fixture
 async def cadre(database: Database) -> int:
-    info = village_info(VILLAGE)
-    assert info is not None
-    async with database.transaction() as session:
-        await villages.ensure_village(session, info)
-        person = await people.add_person(session, "Rina Wati", CADRE_PHONE, [VILLAGE])
-        return person.id
+    return await add_staff(database, CADRE_PHONE, (VILLAGE,))
 
 
 _addresses = iter(range(10_000, 100_000))
@@ -77,12 +70,8 @@ def new_chat(engine: Engine) -> Chat:
 
 
 async def step_of(database: Database, chat: Chat) -> str | None:
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, chat.channel, chat.address)
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row.step if row.flow == "register" else f"{row.flow}:{row.step}"
+    flow, step = await position(database, chat)
+    return step if flow == "register" else f"{flow}:{step}"
 
 
 async def reach(chat: Chat, database: Database, step: str, **answers: str) -> str:
@@ -146,30 +135,7 @@ async def test_a_nik_that_cannot_be_right_is_refused_with_its_own_reason(engine,
 
 
 async def test_a_registered_nik_is_refused_with_where_it_is_registered_masked(engine, database, cadre):
-    async with database.transaction() as session:
-        await workers.add_worker(
-            session,
-            NewWorker(
-                nik=NIK,
-                name="Siti Aminah",
-                birth_date=date(1980, 8, 5),
-                sex="F",
-                phone=None,
-                occupation="petani",
-                occupation_other=None,
-                segment="BPU",
-                declared_income=1_000_000,
-                programmes=("JKK", "JKM"),
-                payer="village",
-                sponsor=None,
-                heir_name=None,
-                heir_relation=None,
-                heir_phone=None,
-                village_code=VILLAGE,
-                registered_by=cadre,
-                consent_at=NOW,
-            ),
-        )
+    await add_worker(database, NIK, "Siti Aminah", date(1980, 8, 5), registered_by=cadre, consent_at=NOW)
     chat = new_chat(engine)
     await reach(chat, database, "nik")
     shown = await refused(chat, database, "6310 0545 0880 0001", "nik")

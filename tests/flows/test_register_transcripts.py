@@ -17,11 +17,11 @@ from bot import cli
 from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
-from rules.regions import village_info
-from storage import contacts, people, villages
+from storage import contacts, villages
 from storage.database import Database
-from storage.models import AuditEvent, Conversation, OutboundMessage, Worker
+from storage.models import AuditEvent, OutboundMessage, Worker
 from tests.chat import Chat
+from tests.factories import add_staff, add_village, position
 
 ID = Translator("id")
 EN = Translator("en")
@@ -46,31 +46,6 @@ def engine(database: Database) -> Engine:
     return Engine(database, default_registry(), clock=lambda: NOW)
 
 
-async def add_staff(
-    database: Database,
-    phone: str = CADRE_PHONE,
-    codes: tuple[str, ...] = (VILLAGE,),
-    name: str = "Rina Wati",
-    admin: bool = False,
-) -> int:
-    async with database.transaction() as session:
-        for code in codes:
-            info = village_info(code)
-            assert info is not None
-            await villages.ensure_village(session, info)
-        person = await people.add_person(session, name, phone, list(codes), admin=admin)
-        return person.id
-
-
-async def position(database: Database, chat: Chat) -> tuple[str | None, str | None]:
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, chat.channel, chat.address)
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row.flow, row.step
-
-
 async def all_workers(database: Database) -> list[Worker]:
     async with database.transaction() as session:
         return list(await session.scalars(select(Worker).order_by(Worker.id)))
@@ -85,7 +60,7 @@ async def run_cli(*argv: str) -> int:
 
 
 async def test_a_cadre_registers_siti_aminah_in_bahasa_indonesia(engine, database, database_url, capsys, tmp_path):
-    cadre_id = await add_staff(database)
+    cadre_id = await add_staff(database, CADRE_PHONE)
     chat = Chat(engine, "tg-1001", channel="telegram", phone=CADRE_PHONE)
 
     opening = await chat.say("daftar")
@@ -187,7 +162,7 @@ async def test_a_cadre_registers_siti_aminah_in_bahasa_indonesia(engine, databas
 
 
 async def test_a_cadre_registers_siti_aminah_in_english(engine, database):
-    await add_staff(database)
+    await add_staff(database, CADRE_PHONE)
     chat = Chat(engine, "wa-1002", channel="whatsapp", phone=CADRE_PHONE)
     await chat.say("bahasa")
     assert "All right, we will continue in English." in await chat.say("English")
@@ -237,7 +212,7 @@ async def test_a_cadre_registers_siti_aminah_in_english(engine, database):
 
 @pytest.mark.parametrize("phone", [None, "+6281399990000"], ids=["no phone", "a stranger's phone"])
 async def test_someone_who_is_not_a_cadre_is_told_how_to_become_one_and_stays_at_the_menu(engine, database, phone):
-    await add_staff(database)
+    await add_staff(database, CADRE_PHONE)
     chat = Chat(engine, "tg-2001", channel="telegram", phone=phone)
     await chat.say("halo")
     replies = await chat.send("daftar")
@@ -261,7 +236,7 @@ async def test_a_stranger_is_denied_in_english_too(engine, database):
 
 
 async def test_a_cadre_of_one_village_registers_into_that_village_without_being_asked(engine, database):
-    await add_staff(database, codes=(OTHER_VILLAGE,))
+    await add_staff(database, CADRE_PHONE, (OTHER_VILLAGE,))
     chat = Chat(engine, "tg-3001", channel="telegram", phone=CADRE_PHONE)
     await chat.say("daftar")
     assert await position(database, chat) == ("register", "nik")
@@ -278,11 +253,8 @@ async def register_the_rest(chat: Chat, nik: str = NIK) -> str:
 
 
 async def test_a_cadre_of_two_villages_picks_one_of_exactly_those_two(engine, database):
-    await add_staff(database, codes=(VILLAGE, OTHER_VILLAGE))
-    async with database.transaction() as session:
-        far = village_info(FAR_VILLAGE)
-        assert far is not None
-        await villages.ensure_village(session, far)
+    await add_staff(database, CADRE_PHONE, (VILLAGE, OTHER_VILLAGE))
+    await add_village(database, FAR_VILLAGE)
     chat = Chat(engine, "tg-3002", channel="telegram", phone=CADRE_PHONE)
 
     await chat.say("daftar")
@@ -307,7 +279,7 @@ async def test_a_cadre_of_two_villages_picks_one_of_exactly_those_two(engine, da
 
 
 async def test_an_admin_without_villages_types_the_village_code(engine, database):
-    admin_id = await add_staff(database, phone="+6281200000009", codes=(), name="Admin Kab", admin=True)
+    admin_id = await add_staff(database, "+6281200000009", (), "Admin Kab", admin=True)
     chat = Chat(engine, "tg-3003", channel="telegram", phone="+6281200000009")
 
     assert (await chat.say("daftar")).endswith(ID("register.village.ask_code"))
@@ -333,7 +305,7 @@ async def test_an_admin_without_villages_types_the_village_code(engine, database
 
 
 async def test_saving_records_a_notice_for_a_worker_who_has_written_to_the_bot(engine, database):
-    await add_staff(database)
+    await add_staff(database, CADRE_PHONE)
     worker_chat = Chat(engine, f"whatsapp:{WORKER_PHONE}", channel="whatsapp", phone=WORKER_PHONE)
     await worker_chat.say("halo")
     cadre = Chat(engine, "tg-4001", channel="telegram", phone=CADRE_PHONE)
@@ -361,7 +333,7 @@ async def test_saving_records_a_notice_for_a_worker_who_has_written_to_the_bot(e
 
 
 async def test_an_opted_out_worker_gets_no_notice(engine, database):
-    await add_staff(database)
+    await add_staff(database, CADRE_PHONE)
     address = f"whatsapp:{WORKER_PHONE}"
     await Chat(engine, address, channel="whatsapp", phone=WORKER_PHONE).say("halo")
     async with database.transaction() as session:
@@ -376,7 +348,7 @@ async def test_an_opted_out_worker_gets_no_notice(engine, database):
 
 
 async def test_a_worker_phone_nobody_has_written_from_records_no_notice(engine, database):
-    await add_staff(database)
+    await add_staff(database, CADRE_PHONE)
     cadre = Chat(engine, "tg-4003", channel="telegram", phone=CADRE_PHONE)
     await cadre.say("daftar")
     for text in (NIK, "Siti Aminah", "ya", "1", WORKER_PHONE, "petani", "1jt", "1", "1", "lewati", "1"):

@@ -11,11 +11,10 @@ import pytest
 
 from flows.catalog import default_registry
 from flows.engine import Engine
-from rules.regions import village_info
-from storage import audit, payments, people, villages, workers
+from storage import audit
 from storage.database import Database
-from storage.payments import NewPayment
 from tests.chat import Chat
+from tests.factories import Clock, add_staff, add_worker
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
@@ -40,16 +39,6 @@ MENU_ANYONE = "Halo! Ini layanan BPJS Ketenagakerjaan untuk pekerja desa."
 MENU_CADRE = "Halo, Kader Rina Wati!"
 
 
-class Clock:
-    """The engine's clock, moved by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
@@ -58,62 +47,6 @@ def clock() -> Clock:
 @pytest.fixture
 def engine(database: Database, clock: Clock) -> Engine:
     return Engine(database, default_registry(), clock=clock)
-
-
-async def add_staff(database: Database, phone: str, codes: tuple[str, ...], name: str, admin: bool = False) -> int:
-    async with database.transaction() as session:
-        for code in codes:
-            info = village_info(code)
-            assert info is not None
-            await villages.ensure_village(session, info)
-        return (await people.add_person(session, name, phone, list(codes), admin=admin)).id
-
-
-async def add_worker(
-    database: Database,
-    nik: str,
-    name: str,
-    birth: date,
-    *,
-    village: str = VILLAGE,
-    phone: str | None = None,
-    paid: list[tuple[date, int]] | None = None,
-    deceased_on: date | None = None,
-    registered_by: int | None = None,
-    programmes: tuple[str, ...] = ("JKK", "JKM"),
-) -> int:
-    async with database.transaction() as session:
-        info = village_info(village)
-        assert info is not None
-        await villages.ensure_village(session, info)
-        worker = await workers.add_worker(
-            session,
-            workers.NewWorker(
-                nik=nik,
-                name=name,
-                birth_date=birth,
-                sex="F" if int(nik[6:8]) > 40 else "M",
-                phone=phone,
-                occupation="petani",
-                occupation_other=None,
-                segment="BPU",
-                declared_income=1_000_000,
-                programmes=programmes,
-                payer="village",
-                sponsor=None,
-                heir_name=None,
-                heir_relation=None,
-                heir_phone=None,
-                village_code=village,
-                registered_by=registered_by,
-                consent_at=NOW,
-            ),
-        )
-        worker.deceased_on = deceased_on
-        for number, (first, months) in enumerate(paid or []):
-            new = NewPayment(worker.id, first, months, 16_800 * months, payments.IMPORT, f"BR-{number}")
-            assert await payments.add_payment(session, new)
-        return worker.id
 
 
 async def siti(database: Database, **options) -> int:

@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from rules.regions import village_info
-from storage import payments, people, villages, workers
+from storage import payments, people, workers
 from storage.models import Payment
 from storage.payments import NewPayment
+from tests.factories import add_worker
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 VILLAGE = "63.10.02.2003"
 
 
-def new_worker(nik: str, name: str = "Siti Aminah") -> workers.NewWorker:
-    return workers.NewWorker(
-        nik=nik,
-        name=name,
-        birth_date=date(1980, 8, 5),
-        sex="F",
-        phone=None,
-        occupation="petani",
-        occupation_other=None,
-        segment="BPU",
-        declared_income=1_000_000,
-        programmes=("JKK", "JKM"),
-        payer="village",
-        sponsor=None,
-        heir_name=None,
-        heir_relation=None,
-        heir_phone=None,
-        village_code=VILLAGE,
-        registered_by=None,
-        consent_at=NOW,
-    )
-
-
 async def _workers(session, *niks: str) -> list[int]:
-    info = village_info(VILLAGE)
-    assert info is not None
-    await villages.ensure_village(session, info)
-    return [(await workers.add_worker(session, new_worker(nik))).id for nik in niks]
+    return [await add_worker(session, nik, "Siti Aminah", date(1980, 8, 5), sex="F") for nik in niks]
 
 
 async def _count(session) -> int:

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from rules.regions import village_info
 from storage import audit, contacts, conversations, inbox, people, villages
 from storage.models import Contact, Person, Role
+from tests.factories import add_village
 
 SUNGAI_LEMBU, BETUNG, WIRITASI = "63.10.02.2003", "63.10.02.2002", "63.10.02.2004"
 PHONE = "+6281234567890"
@@ -22,9 +22,7 @@ async def _count(session, model) -> int:
 
 async def _villages(session, *codes: str) -> None:
     for code in codes:
-        info = village_info(code)
-        assert info is not None
-        await villages.ensure_village(session, info)
+        await add_village(session, code)
 
 
 # -- contacts -------------------------------------------------------------------------------

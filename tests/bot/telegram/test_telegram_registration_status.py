@@ -12,15 +12,14 @@ from sqlalchemy import select
 
 from bot.telegram.channel import TelegramChannel
 from flows.i18n import Translator
-from rules.regions import village_info
-from storage import contacts, payments, people, villages, workers
+from storage import contacts, people, workers
 from storage.database import Database
-from storage.models import Conversation, Worker
-from storage.payments import NewPayment
+from storage.models import Worker
 from tests.bot.telegram import tg
 from tests.bot.telegram.fake_bot_api import FakeBotAPI, Sent
 from tests.bot.telegram.harness import FAST, Webhook, polling, settings_for, webhook
 from tests.bot.telegram.tg import TelegramUser, joined
+from tests.factories import add_payment, add_staff, add_worker, conversation_of
 
 ID = Translator("id")
 VILLAGE = "63.10.02.2003"  # Sungai Lembu, Kusan Hilir, Tanah Bumbu
@@ -41,44 +40,11 @@ _update_ids = itertools.count(50_000)
 # -- arranging ------------------------------------------------------------------------------------------
 
 
-async def add_cadre(database: Database) -> None:
-    async with database.transaction() as session:
-        info = village_info(VILLAGE)
-        assert info is not None
-        await villages.ensure_village(session, info)
-        await people.add_person(session, "Rina Wati", CADRE_PHONE, [VILLAGE])
-
-
 async def add_siti(database: Database) -> int:
     """Siti Aminah, registered with her own phone and no payment yet."""
-    async with database.transaction() as session:
-        info = village_info(VILLAGE)
-        assert info is not None
-        await villages.ensure_village(session, info)
-        worker = await workers.add_worker(
-            session,
-            workers.NewWorker(
-                nik=SITI,
-                name="Siti Aminah",
-                birth_date=date(1980, 8, 5),
-                sex="F",
-                phone=WORKER_PHONE,
-                occupation="petani",
-                occupation_other=None,
-                segment="BPU",
-                declared_income=1_000_000,
-                programmes=("JKK", "JKM"),
-                payer="village",
-                sponsor=None,
-                heir_name=None,
-                heir_relation=None,
-                heir_phone=None,
-                village_code=VILLAGE,
-                registered_by=None,
-                consent_at=datetime.now(UTC),
-            ),
-        )
-        return worker.id
+    return await add_worker(
+        database, SITI, "Siti Aminah", date(1980, 8, 5), phone=WORKER_PHONE, consent_at=datetime.now(UTC)
+    )
 
 
 async def pay_a_year(database: Database, worker_id: int) -> tuple[date, date]:
@@ -87,10 +53,7 @@ async def pay_a_year(database: Database, worker_id: int) -> tuple[date, date]:
     first = today.replace(day=1)
     years, month = divmod(first.month - 1 + 12, 12)
     next_due = date(first.year + years, month + 1, 1)
-    async with database.transaction() as session:
-        assert await payments.add_payment(
-            session, NewPayment(worker_id, first, 12, 16_800 * 12, payments.IMPORT, "BR-TG-1")
-        )
+    assert await add_payment(database, worker_id, first, 12, reference="BR-TG-1")
     return next_due - timedelta(days=1), next_due
 
 
@@ -112,12 +75,8 @@ async def contact_of(database: Database, chat_id: int):  # type: ignore[no-untyp
 
 
 async def position(database: Database, chat_id: int) -> tuple[str | None, str | None]:
-    async with database.transaction() as session:
-        contact = await contacts.find_contact(session, "telegram", str(chat_id))
-        assert contact is not None
-        row = await session.get(Conversation, contact.id)
-        assert row is not None
-        return row.flow, row.step
+    row = await conversation_of(database, "telegram", str(chat_id))
+    return row.flow, row.step
 
 
 def poller(bot_api: FakeBotAPI, chat_id: int) -> TelegramUser:
@@ -141,7 +100,7 @@ def poster(bot_api: FakeBotAPI, hook: Webhook, chat_id: int) -> TelegramUser:
 
 
 async def test_a_cadre_registers_siti_aminah_pressing_every_button(bot_api, database, engine):
-    await add_cadre(database)
+    await add_staff(database, CADRE_PHONE)
     channel = TelegramChannel(settings_for(bot_api), database, engine, polling=True, limits=FAST)
     async with polling(channel):
         cadre = poller(bot_api, CADRE_CHAT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -15,20 +15,7 @@ from flows.engine import Engine
 from storage.database import Database
 from tests.bot.whatsapp.fake_twilio import FakeTwilio
 from tests.bot.whatsapp.phone import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, SENDER, TEMPLATE_SID, Phone
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 8, 5, 2, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        """Moves the clock forward."""
-        self.now += delta
+from tests.factories import Clock
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +38,7 @@ def fake_twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
 @pytest.fixture
 def clock() -> Clock:
     """The channel's clock (inbound times and the 24-hour window)."""
-    return Clock()
+    return Clock(datetime(2026, 8, 5, 2, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from rules.regions import village_info
-from storage import payments, people, villages, workers
+from storage import people, workers
 from storage.models import Worker
-from storage.payments import NewPayment
 from tests.bot.whatsapp.phone import TWILIO_CLIENT_WARNINGS, Phone
+from tests.factories import add_payment, add_staff, add_worker
 
 pytestmark = TWILIO_CLIENT_WARNINGS
 
@@ -20,11 +19,7 @@ NIK = "6310054508800001"
 
 
 async def _add_cadre(database) -> None:
-    async with database.transaction() as session:
-        info = village_info("63.10.02.2003")
-        assert info is not None
-        await villages.ensure_village(session, info)
-        await people.add_person(session, "Siti Rahmah", CADRE, [info.code])
+    await add_staff(database, CADRE, ("63.10.02.2003",), "Siti Rahmah")
 
 
 async def test_a_cadre_registers_a_worker_over_whatsapp_and_the_worker_checks_their_status(channel_client, database):
@@ -66,9 +61,7 @@ async def test_a_cadre_registers_a_worker_over_whatsapp_and_the_worker_checks_th
     async with database.transaction() as session:
         found = await workers.find_by_nik(session, NIK)
         assert found is not None
-        await payments.add_payment(
-            session, NewPayment(found.id, date.today().replace(day=1), 12, 201_600, payments.IMPORT, "BR-1")
-        )
+        await add_payment(session, found.id, date.today().replace(day=1), 12, 201_600)
     card = await own.say("status")
     assert "Status: Aktif" in card and "Terlindungi sampai:" in card and "Rp16.800" in card
 
@@ -79,28 +72,15 @@ async def test_a_stranger_over_whatsapp_gives_nik_and_birth_date_and_sees_only_t
     async with database.transaction() as session:
         person = await people.find_person_by_phone(session, CADRE)
         assert person is not None
-        await workers.add_worker(
+        await add_worker(
             session,
-            workers.NewWorker(
-                nik=NIK,
-                name="Siti Aminah",
-                birth_date=date(1980, 8, 5),
-                sex="F",
-                phone=WORKER,
-                occupation="petani",
-                occupation_other=None,
-                segment="BPU",
-                declared_income=1_000_000,
-                programmes=("JKK", "JKM"),
-                payer="village",
-                sponsor=None,
-                heir_name=None,
-                heir_relation=None,
-                heir_phone=None,
-                village_code="63.10.02.2003",
-                registered_by=person.id,
-                consent_at=datetime.now(UTC),
-            ),
+            NIK,
+            "Siti Aminah",
+            date(1980, 8, 5),
+            village="63.10.02.2003",
+            phone=WORKER,
+            registered_by=person.id,
+            consent_at=datetime.now(UTC),
         )
     stranger = Phone(client, "+6281399990000")
     assert "NIK peserta" in await stranger.say("status")
