@@ -117,14 +117,15 @@ async def test_an_item_not_built_says_so_and_the_next_number_still_picks_from_th
     assert await position(database, chat) == ("info", "topic")
 
 
-async def test_status_check_is_not_available_yet(engine, database):
-    if "status" not in not_built_items():
-        pytest.skip("the status check is built")
+async def test_a_menu_item_not_built_yet_says_so_and_the_menu_still_answers(engine, database):
     chat = Chat(engine)
-    await chat.say("menu")
-    assert 'layanan "Cek status kepesertaan" belum tersedia' in await chat.say("Cek status kepesertaan")
+    menu = (await chat.send("menu"))[0]
+    death = [o.value for o in menu.options].index("report_death") + 1
+    reply = await chat.say(str(death))
+    assert 'layanan "Lapor kematian (klaim JKM)" belum tersedia' in reply
     assert await position(database, chat) == ("menu", "item")
-    assert ID("language.ask") in await chat.say("5")
+    language = [o.value for o in menu.options].index("language") + 1
+    assert ID("language.ask") in await chat.say(str(language))
 
 
 async def test_a_planned_shortcut_is_answered_honestly(engine, database):
