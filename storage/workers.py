@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -51,27 +51,8 @@ def registration_number(village_code: str, worker_id: int) -> str:
 
 async def add_worker(session: AsyncSession, new: NewWorker) -> Worker:
     """Stores a worker and gives it its registration number; DuplicateNikError if the NIK is taken."""
-    worker = Worker(
-        nik=new.nik,
-        name=new.name,
-        birth_date=new.birth_date,
-        sex=new.sex,
-        phone=new.phone,
-        occupation=new.occupation,
-        occupation_other=new.occupation_other,
-        segment=new.segment,
-        declared_income=new.declared_income,
-        programmes=",".join(new.programmes),
-        payer=new.payer,
-        sponsor=new.sponsor,
-        heir_name=new.heir_name,
-        heir_relation=new.heir_relation,
-        heir_phone=new.heir_phone,
-        village_code=new.village_code,
-        registered_by=new.registered_by,
-        registered_at=utcnow(),
-        consent_at=new.consent_at,
-    )
+    values = asdict(new) | {"programmes": ",".join(new.programmes)}
+    worker = Worker(**values, registered_at=utcnow())
     try:
         async with session.begin_nested():
             session.add(worker)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.settings import Settings
 from bot.whatsapp.inbound import CHANNEL, START, STOP, InvalidWebhookError, opt_command, parse_inbound
-from bot.whatsapp.outbound import STATUS_PATH, Delivery, WhatsAppOutbound
+from bot.whatsapp.outbound import STATUS_PATH, WhatsAppOutbound
 from bot.whatsapp.render import reply_parts, twiml
 from bot.whatsapp.status import record_status
 from bot.whatsapp.webhook import WebhookVerifier
@@ -107,20 +107,6 @@ class WhatsAppChannel:
                 return False
             await asyncio.wait(set(self._tasks), timeout=remaining)
         return True
-
-    # -- proactive messages -----------------------------------------------------------------
-
-    async def send_proactive(
-        self,
-        contact_id: int,
-        kind: str,
-        body: str,
-        variables: Mapping[str, Any] | None = None,
-        *,
-        key: str | None = None,
-    ) -> Delivery | None:
-        """A proactive message: free-form inside 24 hours, a template outside, skipped when not allowed."""
-        return await self.outbound.send_proactive(contact_id, kind, body, variables, key=key)
 
     # -- webhooks -----------------------------------------------------------------------------
 

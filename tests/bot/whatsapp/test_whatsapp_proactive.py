@@ -48,14 +48,14 @@ async def test_stop_opts_out_and_proactive_messages_are_skipped_then_start_resum
     contact = await _contact(database)
     assert contact.opted_out
 
-    skipped = await channel.send_proactive(contact.id, "reminder", "Iuran bulan ini jatuh tempo.")
+    skipped = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran bulan ini jatuh tempo.")
     assert skipped.status == "skipped" and skipped.reason.startswith("opted_out")
     assert fake_twilio.requests == []
 
     resumed = await phone.send("mulai")
     assert "Anda akan menerima pengingat dan pemberitahuan lagi" in resumed[0]
     assert not (await _contact(database)).opted_out
-    sent = await channel.send_proactive(contact.id, "reminder", "Iuran bulan ini jatuh tempo.")
+    sent = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran bulan ini jatuh tempo.")
     assert sent.status == "queued" and sent.external_id == fake_twilio.sent[0].sid
     async with database.transaction() as session:
         actions = [e.action for e in await audit.events(session) if e.action.startswith("contact.opt")]
@@ -94,7 +94,7 @@ async def test_a_proactive_message_inside_24_hours_goes_free_form(
     clock.advance(timedelta(hours=23))
     contact = await _contact(database)
 
-    delivery = await channel.send_proactive(contact.id, "reminder", "Iuran Budi jatuh tempo 5 Agustus 2026.")
+    delivery = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran Budi jatuh tempo 5 Agustus 2026.")
 
     [request] = fake_twilio.requests
     assert request.account == ACCOUNT_SID and request.username == ACCOUNT_SID
@@ -114,7 +114,7 @@ async def test_a_proactive_message_outside_24_hours_goes_as_the_template(
     contact = await _contact(database)
     variables = {"1": "Budi Santoso", "2": "5 Agustus 2026", "3": "Rp16.800"}
 
-    delivery = await channel.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.", variables, key="r:1")
+    delivery = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.", variables, key="r:1")
 
     [request] = fake_twilio.requests
     assert request.form["ContentSid"] == TEMPLATE_SID
@@ -127,7 +127,10 @@ async def test_a_proactive_message_outside_24_hours_goes_as_the_template(
         TEMPLATE_SID,
         variables,
     )
-    assert await channel.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.", variables, key="r:1") is None
+    assert (
+        await channel.outbound.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.", variables, key="r:1")
+        is None
+    )
     assert len(fake_twilio.requests) == 1
 
 
@@ -138,7 +141,7 @@ async def test_outside_24_hours_without_a_template_nothing_is_sent_and_the_reaso
     clock.advance(timedelta(days=3))
     contact = await _contact(database)
 
-    delivery = await channel.send_proactive(contact.id, "death_report", "Ada laporan kematian baru.")
+    delivery = await channel.outbound.send_proactive(contact.id, "death_report", "Ada laporan kematian baru.")
 
     assert fake_twilio.requests == []
     row = await _row(database, delivery.message_id)
@@ -153,11 +156,11 @@ async def test_twilio_21610_on_a_send_opts_the_contact_out(
     contact = await _contact(database)
     fake_twilio.fail_next(21610)
 
-    delivery = await channel.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
+    delivery = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
 
     assert (delivery.status, delivery.error_code) == ("failed", "21610")
     assert (await _contact(database)).opted_out
-    again = await channel.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
+    again = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
     assert again.status == "skipped" and len(fake_twilio.requests) == 1
 
 
@@ -168,7 +171,7 @@ async def test_twilio_63016_inside_our_window_falls_back_to_the_template(
     contact = await _contact(database)
     fake_twilio.fail_next(63016)
 
-    delivery = await channel.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.", {"1": "Budi"})
+    delivery = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.", {"1": "Budi"})
 
     assert [("Body" in r.form, r.form.get("ContentSid")) for r in fake_twilio.requests] == [
         (True, None),
@@ -186,7 +189,7 @@ async def test_a_rate_limited_send_goes_back_to_pending_for_later(
     contact = await _contact(database)
     fake_twilio.fail_next(20429, status=429)
 
-    delivery = await channel.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
+    delivery = await channel.outbound.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
 
     row = await _row(database, delivery.message_id)
     assert (row.status, row.error_code, row.attempts) == ("pending", "20429", 1)
@@ -199,7 +202,7 @@ async def test_a_message_is_delivered_once_even_when_asked_twice(
     phone: Phone, channel: WhatsAppChannel, database, fake_twilio: FakeTwilio
 ):
     await phone.send("menu")
-    delivery = await channel.send_proactive((await _contact(database)).id, "reminder", "Iuran jatuh tempo.")
+    delivery = await channel.outbound.send_proactive((await _contact(database)).id, "reminder", "Iuran jatuh tempo.")
 
     again = await channel.outbound.deliver(delivery.message_id)
 
@@ -213,7 +216,7 @@ async def test_an_unreachable_contact_gets_no_proactive_message(
     async with database.transaction() as session:
         await contacts.mark_unreachable(session, "whatsapp", NUMBER)
 
-    delivery = await channel.send_proactive((await _contact(database)).id, "reminder", "Iuran jatuh tempo.")
+    delivery = await channel.outbound.send_proactive((await _contact(database)).id, "reminder", "Iuran jatuh tempo.")
 
     assert delivery.status == "skipped" and delivery.reason.startswith("unreachable")
     assert fake_twilio.requests == []

@@ -31,7 +31,7 @@ async def _proactive(phone: Phone, channel, database):
     await phone.send("menu")
     async with database.transaction() as session:
         contact = await contacts.find_contact(session, "whatsapp", NUMBER)
-    return await channel.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
+    return await channel.outbound.send_proactive(contact.id, "reminder", "Iuran jatuh tempo.")
 
 
 async def _status(database, message_id: int) -> tuple[str, str | None]:
