@@ -61,9 +61,8 @@ class ConsoleShell:
             verified_phone=self.phone,
         )
         replies = await self.engine.handle(inbound)
-        t = Translator(await self.language())
         for reply in replies:
-            self._print(numbered(reply, t))
+            self._print(numbered(reply))
         return replies
 
     async def run(self, input_stream: TextIO | None = None) -> None:

@@ -57,7 +57,7 @@ class _Turn:
     expired: bool
 
     def say(self, text: str, options: tuple[Option, ...] = (), expects: str = "text") -> None:
-        self.replies.append(Reply(text=text, options=options, expects=expects))
+        self.replies.append(Reply(text=text, options=options, expects=expects, language=self.ctx.language))
 
 
 class Engine:
@@ -80,7 +80,8 @@ class Engine:
             return await self._handle_in_transaction(inbound, seen)
         except Exception as error:  # noqa: BLE001 - the database failed around the step: nothing was committed
             _log_failure("message failed", seen["contact"], inbound, None, None, error)
-            return [Reply(Translator(seen["language"])("error.unexpected"))]
+            language = seen["language"]
+            return [Reply(Translator(language)("error.unexpected"), language=language)]
 
     async def _handle_in_transaction(self, inbound: Inbound, seen: dict[str, Any]) -> list[Reply]:
         async with self.database.transaction() as session:
@@ -119,7 +120,7 @@ class Engine:
                     await self._dispatch(turn)
             except Exception as error:  # noqa: BLE001 - any failure must leave the conversation untouched
                 _log_failure("step failed", contact_id, inbound, state.flow, state.step, error)
-                return [Reply(Translator(language)("error.unexpected"))]
+                return [Reply(Translator(language)("error.unexpected"), language=language)]
             await conversations.save(session, contact_id, turn.state, at=now)
             return turn.replies
 

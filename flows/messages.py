@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flows.i18n import DEFAULT_LANGUAGE
+
 TEXT = "text"
 CHOICE = "choice"
 PHONE = "phone"
@@ -44,8 +46,9 @@ class Option:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message back to the sender; options are rendered as buttons or a numbered list."""
+    """One message back to the sender, in its language; options are rendered as buttons or a numbered list."""
 
     text: str
     options: tuple[Option, ...] = ()
     expects: str = TEXT
+    language: str = DEFAULT_LANGUAGE

@@ -18,10 +18,11 @@ def reply_hint(count: int, t: Translator) -> str:
     return t("common.reply_hint.many", last=count)
 
 
-def numbered(reply: Reply, t: Translator) -> str:
-    """The reply's text followed by its options as a numbered list and how to answer."""
+def numbered(reply: Reply) -> str:
+    """The reply's text followed by its options as a numbered list and how to answer, in the reply's language."""
     if not reply.options:
         return reply.text
+    t = Translator(reply.language)
     lines = [reply.text, ""]
     lines += [f"{n}. {option.label}" for n, option in enumerate(reply.options, start=1)]
     lines += ["", reply_hint(len(reply.options), t)]

@@ -6,7 +6,6 @@ import itertools
 from datetime import datetime
 
 from flows.engine import Engine
-from flows.i18n import Translator
 from flows.messages import Inbound, Media, Reply
 from flows.render import numbered
 
@@ -54,7 +53,6 @@ class Chat:
         replies = await self.send(text, **options)  # type: ignore[arg-type]
         return self.render(replies)
 
-    def render(self, replies: list[Reply], language: str = "id") -> str:
-        """The replies as plain numbered text."""
-        t = Translator(language)
-        return "\n\n".join(numbered(r, t) for r in replies)
+    def render(self, replies: list[Reply]) -> str:
+        """The replies as plain numbered text, each in its own language."""
+        return "\n\n".join(numbered(r) for r in replies)

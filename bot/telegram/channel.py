@@ -33,7 +33,6 @@ from bot.telegram.render import render_replies
 from bot.telegram.sender import SendLimits, TelegramSender
 from flows.engine import Engine
 from flows.locks import KeyedLocks
-from flows.messages import PHONE
 from storage import contacts
 from storage.database import Database
 
@@ -177,13 +176,7 @@ class TelegramChannel:
             replies = await self.engine.handle(inbound)
             if not replies:
                 return
-            language = await self._language(chat_id) if any(r.expects == PHONE for r in replies) else "id"
-            self.sender.enqueue(chat_id, render_replies(replies, language))
-
-    async def _language(self, chat_id: int) -> str:
-        async with self.database.transaction() as session:
-            contact = await contacts.find_contact(session, CHANNEL, str(chat_id))
-            return contact.language if contact is not None else "id"
+            self.sender.enqueue(chat_id, render_replies(replies))
 
     async def _mark_unreachable(self, chat_id: int) -> None:
         """Remembers that the user blocked the bot (writing to it again makes the contact reachable)."""

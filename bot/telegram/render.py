@@ -33,18 +33,17 @@ class Outgoing:
     markup: Markup | None = None
 
 
-def render_replies(replies: Sequence[Reply], language: str) -> list[Outgoing]:
+def render_replies(replies: Sequence[Reply]) -> list[Outgoing]:
     """Every reply of one turn as the messages to send, in order."""
-    t = Translator(language)
-    return [message for reply in replies for message in render(reply, t)]
+    return [message for reply in replies for message in render(reply)]
 
 
-def render(reply: Reply, t: Translator) -> list[Outgoing]:
+def render(reply: Reply) -> list[Outgoing]:
     """One reply as one or more messages; the keyboard goes with the last part."""
     parts = message_parts(reply.text)
     if not parts:
         return []
-    markup = keyboard(reply, t)
+    markup = keyboard(reply, Translator(reply.language))
     return [Outgoing(part) for part in parts[:-1]] + [Outgoing(parts[-1], markup)]
 
 

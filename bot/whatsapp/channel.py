@@ -205,13 +205,7 @@ class WhatsAppChannel:
             return [t("whatsapp.opted_out" if opted_out else "whatsapp.opted_in")]
 
     async def _converse(self, message: Inbound) -> list[str]:
-        replies = await self.engine.handle(message)
-        if not replies:
-            return []
-        async with self.database.transaction() as session:
-            contact = await contacts.find_contact(session, CHANNEL, message.address)
-            language = contact.language if contact is not None else DEFAULT_LANGUAGE
-        return reply_parts(replies, Translator(language))
+        return reply_parts(await self.engine.handle(message))
 
     async def _reply_late(self, turn: asyncio.Task[list[str]], message: Inbound) -> None:
         try:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from flows.i18n import Translator
 from flows.messages import Reply
 from flows.render import numbered, split_text
 
@@ -14,9 +13,9 @@ MAX_BODY = 1600
 PARAGRAPH = "\n\n"
 
 
-def reply_parts(replies: Sequence[Reply], t: Translator, limit: int = MAX_BODY) -> list[str]:
+def reply_parts(replies: Sequence[Reply], limit: int = MAX_BODY) -> list[str]:
     """The turn's replies, options as numbered lists, joined by blank lines and split at `limit` characters."""
-    text = PARAGRAPH.join(numbered(reply, t).strip() for reply in replies if reply.text or reply.options)
+    text = PARAGRAPH.join(numbered(reply).strip() for reply in replies if reply.text or reply.options)
     return split_text(text, limit) if text else []
 
 

@@ -267,9 +267,9 @@ async def test_english_numbered_lists_end_with_the_english_hint(engine):
     chat = Chat(engine)
     await chat.say("bahasa")
     replies = await chat.send("2")
-    shown = chat.render(replies, "en")
+    shown = chat.render(replies)
     assert "Reply with a number from 1 to 5." in shown and "Balas" not in shown
-    shown = chat.render(await chat.send("bahasa"), "en")
+    shown = chat.render(await chat.send("bahasa"))
     assert shown.endswith("Reply 1 or 2.")
 
 

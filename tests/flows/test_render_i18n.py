@@ -16,15 +16,16 @@ ID = Translator("id")
 EN = Translator("en")
 
 
-def _reply(count: int) -> Reply:
-    return Reply("Pilih:", tuple(Option(f"v{n}", f"Pilihan {n}") for n in range(1, count + 1)))
+def _reply(count: int, t: Translator = ID) -> Reply:
+    options = tuple(Option(f"v{n}", f"Pilihan {n}") for n in range(1, count + 1))
+    return Reply("Pilih:", options, language=t.language)
 
 
 # -- numbered -------------------------------------------------------------------------
 
 
 def test_numbered_lists_each_option_with_its_number_then_the_hint():
-    text = numbered(_reply(2), ID)
+    text = numbered(_reply(2))
     lines = text.split("\n")
     assert lines[0] == "Pilih:"
     assert "1. Pilihan 1" in lines and "2. Pilihan 2" in lines
@@ -33,16 +34,16 @@ def test_numbered_lists_each_option_with_its_number_then_the_hint():
 
 
 def test_numbered_hint_in_english():
-    assert numbered(_reply(2), EN).split("\n")[-1] == "Reply 1 or 2."
-    assert numbered(_reply(3), EN).split("\n")[-1] == "Reply 1, 2, or 3."
+    assert numbered(_reply(2, EN)).split("\n")[-1] == "Reply 1 or 2."
+    assert numbered(_reply(3, EN)).split("\n")[-1] == "Reply 1, 2, or 3."
 
 
 def test_numbered_hint_for_many_choices_gives_the_range():
-    text = numbered(_reply(8), ID)
+    text = numbered(_reply(8))
     assert "8. Pilihan 8" in text
     assert text.split("\n")[-1] == ID("common.reply_hint.many", last=8)
     assert "1 sampai 8" in text
-    assert numbered(_reply(8), EN).split("\n")[-1] == "Reply with a number from 1 to 8."
+    assert numbered(_reply(8, EN)).split("\n")[-1] == "Reply with a number from 1 to 8."
 
 
 def test_reply_hint_switches_from_listing_to_a_range_after_three():
@@ -51,7 +52,7 @@ def test_reply_hint_switches_from_listing_to_a_range_after_three():
 
 
 def test_numbered_without_options_is_just_the_text():
-    assert numbered(Reply("Halo"), ID) == "Halo"
+    assert numbered(Reply("Halo")) == "Halo"
 
 
 # -- split_text -------------------------------------------------------------------------

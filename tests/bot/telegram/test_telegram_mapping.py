@@ -8,7 +8,6 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from bot.telegram.botapi import file_url_for
 from bot.telegram.inbound import to_inbound
 from bot.telegram.render import MAX_TEXT, Outgoing, message_parts, render
-from flows.i18n import Translator
 from flows.messages import CHOICE, PHONE, Media, Option, Reply
 from tests.bot.telegram import tg
 
@@ -75,7 +74,7 @@ def test_groups_and_channels_are_not_answered():
 
 def test_choices_become_one_inline_button_per_row_with_the_value_as_callback_data():
     reply = Reply("Pilih:", (Option("info", "Info program"), Option("language", "Bahasa")), CHOICE)
-    [message] = render(reply, Translator("id"))
+    [message] = render(reply)
     assert isinstance(message.markup, InlineKeyboardMarkup)
     rows = message.markup.inline_keyboard
     assert [[(b.text, b.callback_data) for b in row] for row in rows] == [
@@ -86,14 +85,14 @@ def test_choices_become_one_inline_button_per_row_with_the_value_as_callback_dat
 
 def test_a_value_longer_than_64_bytes_is_sent_as_its_number():
     reply = Reply("Pilih:", (Option("a", "A"), Option("é" * 40, "Panjang")), CHOICE)
-    [message] = render(reply, Translator("id"))
+    [message] = render(reply)
     assert isinstance(message.markup, InlineKeyboardMarkup)
     assert [row[0].callback_data for row in message.markup.inline_keyboard] == ["a", "2"]
 
 
 @pytest.mark.parametrize(("language", "label"), [("id", "Bagikan nomor saya"), ("en", "Share my number")])
 def test_asking_for_the_users_phone_offers_the_share_button_and_typing(language, label):
-    [message] = render(Reply("Nomor HP Anda?", expects=PHONE), Translator(language))
+    [message] = render(Reply("Nomor HP Anda?", expects=PHONE, language=language))
     assert isinstance(message.markup, ReplyKeyboardMarkup)
     [[button]] = message.markup.keyboard
     assert button.text == label and button.request_contact is True
@@ -101,7 +100,7 @@ def test_asking_for_the_users_phone_offers_the_share_button_and_typing(language,
 
 
 def test_free_text_removes_any_reply_keyboard():
-    [message] = render(Reply("Nama lengkap?"), Translator("id"))
+    [message] = render(Reply("Nama lengkap?"))
     assert isinstance(message.markup, ReplyKeyboardRemove)
 
 
@@ -116,7 +115,7 @@ def test_long_texts_are_cut_at_paragraphs_and_emoji_count_twice():
 
 def test_only_the_last_part_of_a_long_reply_carries_the_buttons():
     reply = Reply("x " * 5000, (Option("menu", "Menu"),), CHOICE)
-    messages = render(reply, Translator("id"))
+    messages = render(reply)
     assert len(messages) == 3
     assert [m.markup is None for m in messages] == [True, True, False]
     assert isinstance(messages[-1], Outgoing) and isinstance(messages[-1].markup, InlineKeyboardMarkup)

@@ -11,7 +11,7 @@ from bot.whatsapp.inbound import START, STOP, InvalidWebhookError, opt_command, 
 from bot.whatsapp.outbound import retry_delay
 from bot.whatsapp.render import MAX_BODY, reply_parts, twiml
 from bot.whatsapp.window import FREE_FORM, SKIP, TEMPLATE, decide
-from flows.i18n import Translator, catalogue, placeholders
+from flows.i18n import catalogue, placeholders
 from flows.messages import Inbound, Media, Option, Reply
 from storage.models import Contact
 
@@ -86,17 +86,16 @@ def test_opt_words_count_only_alone_in_any_case(text, command):
 
 
 def test_replies_become_numbered_plain_text_joined_in_one_message():
-    t = Translator("id")
     replies = [
         Reply("Halo!"),
         Reply("Pilih bahasa:", (Option("id", "Bahasa Indonesia"), Option("en", "English")), "choice"),
     ]
-    assert reply_parts(replies, t) == ["Halo!\n\nPilih bahasa:\n\n1. Bahasa Indonesia\n2. English\n\nBalas 1 atau 2."]
-    assert reply_parts([], t) == []
+    assert reply_parts(replies) == ["Halo!\n\nPilih bahasa:\n\n1. Bahasa Indonesia\n2. English\n\nBalas 1 atau 2."]
+    assert reply_parts([]) == []
 
 
 def test_long_text_is_split_under_the_limit_and_twiml_escapes_it():
-    parts = reply_parts([Reply(("kata " * 99 + "\n\n") * 10)], Translator("en"))
+    parts = reply_parts([Reply(("kata " * 99 + "\n\n") * 10, language="en")])
     assert len(parts) > 1 and all(len(p) <= MAX_BODY for p in parts)
     assert (
         twiml(["a < b & c"])
