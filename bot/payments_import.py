@@ -98,9 +98,7 @@ async def import_payments(
         report.errors.sort(key=lambda error: error.line)
         if report.errors and not skip_invalid:
             return report
-        new = [
-            NewPayment(ids[r.nik], r.first_month, r.months, r.amount, payments.IMPORT, r.reference) for r in known
-        ]
+        new = [NewPayment(ids[r.nik], r.first_month, r.months, r.amount, payments.IMPORT, r.reference) for r in known]
         with Progress(disable=not show_progress, transient=True) as progress:
             task = progress.add_task(f"Importing {path.name}", total=len(new))
             for start in range(0, len(new), PROGRESS_STEP):

@@ -34,6 +34,6 @@ def flow_options(settings: Settings) -> FlowOptions:
     return FlowOptions(min_age=settings.worker_min_age, max_age=settings.worker_max_age)
 
 
-def build_engine(database: Database, settings: Settings | None = None) -> Engine:
-    """The conversation engine with every built flow, configured from the settings (or the environment)."""
-    return Engine(database, default_registry(flow_options(settings or Settings.from_env())))
+def build_engine(database: Database, settings: Settings) -> Engine:
+    """The conversation engine with every built flow, configured from the settings."""
+    return Engine(database, default_registry(flow_options(settings)))

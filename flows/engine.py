@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flows.failures import failure_trace
 from flows.i18n import Translator, supported
 from flows.locks import KeyedLocks
 from flows.messages import CHOICE, DOCUMENT, Inbound, Option, Reply
@@ -36,14 +36,13 @@ def _log_failure(
 ) -> None:
     """Logs a failure with ids and the stack, never the message text or the exception's message."""
     log.error(
-        "%s contact=%s message=%s flow=%s step=%s error=%s\n%s",
+        "%s contact=%s message=%s flow=%s step=%s error=%s",
         what,
         contact_id,
         inbound.message_id,
         flow,
         step,
-        type(error).__name__,
-        "".join(traceback.format_tb(error.__traceback__)),
+        failure_trace(error),
     )
 
 

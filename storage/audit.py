@@ -48,8 +48,10 @@ async def events(session: AsyncSession, action: str | None = None) -> list[Audit
 
 async def count_since(session: AsyncSession, action: str, contact_id: int, since: datetime) -> int:
     """How many events of an action a contact caused since a time (for rate limits)."""
-    query = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == action, AuditEvent.actor_contact_id == contact_id, AuditEvent.at >= since
+    query = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == action, AuditEvent.actor_contact_id == contact_id, AuditEvent.at >= since)
     )
     return int(await session.scalar(query) or 0)
 

@@ -73,11 +73,6 @@ async def link_person_to_contacts(session: AsyncSession, person_id: int, phone: 
     return len(contacts)
 
 
-def now() -> datetime:
-    """The current UTC time (kept here so callers need not import the column types)."""
-    return utcnow()
-
-
 async def mark_unreachable(session: AsyncSession, channel: str, address: str) -> bool:
     """Marks a contact the channel can no longer reach (blocked the bot); True if it was found."""
     contact = await find_contact(session, channel, address)
@@ -87,11 +82,18 @@ async def mark_unreachable(session: AsyncSession, channel: str, address: str) ->
     return True
 
 
-async def set_opted_out(session: AsyncSession, channel: str, address: str, opted_out: bool) -> Contact:
-    """Stops (or resumes) proactive messages to a contact; writing to the bot makes it reachable again."""
-    contact = await get_or_create_contact(session, channel, address)
+def set_opted_out(contact: Contact, opted_out: bool) -> None:
+    """Stops (or resumes) proactive messages to a contact."""
     contact.opted_out = opted_out
-    return contact
+
+
+async def opt_out(session: AsyncSession, contact_id: int) -> bool:
+    """Stops proactive messages to a contact the channel reports unsubscribed; True if that changed anything."""
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.opted_out:
+        return False
+    contact.opted_out = True
+    return True
 
 
 def is_reachable_for_proactive(contact: Contact) -> bool:

@@ -22,6 +22,7 @@ FAILED = "failed"
 UNDELIVERED = "undelivered"
 SKIPPED = "skipped"
 
+MAX_REASON = 200  # the reason column's length
 DELIVERY_STATES = (QUEUED, SENT, DELIVERED, READ, FAILED, UNDELIVERED)
 _PROGRESS = {PENDING: 0, SENDING: 1, QUEUED: 2, SENT: 3, DELIVERED: 4, READ: 5}
 
@@ -65,12 +66,10 @@ async def record_sent(
     kind: str,
     body: str,
     *,
-    external_id: str | None,
-    status: str = SENT,
     template: str | None = None,
     variables: dict[str, Any] | None = None,
 ) -> OutboundMessage:
-    """Records a message that has just gone out (a direct reply), with the channel's id for it."""
+    """Records a message handed to the channel just now (a direct reply); the caller marks what became of it."""
     now = utcnow()
     message = OutboundMessage(
         contact_id=contact.id,
@@ -79,8 +78,7 @@ async def record_sent(
         body=body,
         template=template,
         variables=variables or {},
-        status=status,
-        external_id=external_id,
+        status=SENDING,
         attempts=1,
         not_before=now,
         created_at=now,
@@ -119,9 +117,9 @@ def apply_delivery_status(message: OutboundMessage, status: str, error_code: str
 
 
 def mark(message: OutboundMessage, status: str, *, reason: str | None = None, error_code: str | None = None) -> None:
-    """Sets a message's state with the reason (why it was skipped or failed) and error code."""
+    """Sets a message's state with the reason (why it was skipped or failed, cut to fit) and error code."""
     message.status = status
-    message.reason = reason
+    message.reason = reason[:MAX_REASON] if reason else None
     if error_code:
         message.error_code = error_code
     message.updated_at = utcnow()

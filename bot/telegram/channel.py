@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import traceback
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -32,6 +31,7 @@ from bot.telegram.inbound import ALLOWED_UPDATES, CHANNEL, chat_id_of, to_inboun
 from bot.telegram.render import render_replies
 from bot.telegram.sender import SendLimits, TelegramSender
 from flows.engine import Engine
+from flows.failures import failure_trace
 from flows.locks import KeyedLocks
 from storage import contacts
 from storage.database import Database
@@ -189,12 +189,7 @@ class TelegramChannel:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error(
-            "telegram update failed update=%s error=%s\n%s",
-            update_id,
-            type(error).__name__,
-            "".join(traceback.format_tb(error.__traceback__)) if error is not None else "",
-        )
+        log.error("telegram update failed update=%s error=%s", update_id, failure_trace(error))
 
 
 async def _answer(query: CallbackQuery, update_id: int) -> None:

@@ -67,7 +67,7 @@ async def _poll(args: argparse.Namespace, settings: Settings) -> int:
     for sig in signals:
         loop.add_signal_handler(sig, request_stop)
     try:
-        channel = TelegramChannel(settings, database, build_engine(database), polling=True)
+        channel = TelegramChannel(settings, database, build_engine(database, settings), polling=True)
 
         def ready(username: str) -> None:
             """Says on standard error that polling runs, and as which bot."""

@@ -122,7 +122,6 @@ class TelegramSender:
         self._on_blocked = on_blocked
         self._overall = SlidingWindow(self.limits.overall_per_second)
         self._chats: dict[int, _Chat] = {}
-        self.sent = 0
         self.failed = 0
         self.dropped = 0
 
@@ -217,7 +216,6 @@ class TelegramSender:
             except Exception as error:  # noqa: BLE001 - a message the client cannot even build is dropped, not retried
                 return self._failed(chat_id, type(error).__name__, attempts + 1)
             else:
-                self.sent += 1
                 return Outcome.SENT
 
     def _failed(self, chat_id: int, reason: str, tries: int) -> Outcome:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from bot.whatsapp.render import reply_parts, twiml
 from bot.whatsapp.status import record_status
 from bot.whatsapp.webhook import WebhookVerifier
 from flows.engine import Engine
+from flows.failures import failure_trace
 from flows.i18n import DEFAULT_LANGUAGE, Translator
 from flows.messages import Inbound
 from storage import audit, contacts, inbox
@@ -43,11 +43,6 @@ TWIML_TYPE = "application/xml"
 
 def _twiml_response(parts: list[str]) -> Response:
     return Response(twiml(parts), media_type=TWIML_TYPE)
-
-
-def _failure(error: BaseException) -> str:
-    # The type and the frames only: an exception's message may quote the user's text (SQL parameters).
-    return f"{type(error).__name__}\n{''.join(traceback.format_tb(error.__traceback__))}"
 
 
 class WhatsAppChannel:
@@ -127,7 +122,7 @@ class WhatsAppChannel:
             try:
                 opted = await self._opt(message, command)
             except Exception as error:  # noqa: BLE001 - the person gets a polite answer, never a Twilio error
-                log.error("opt %s failed sid=%s error=%s", command, message.message_id, _failure(error))
+                log.error("opt %s failed sid=%s error=%s", command, message.message_id, failure_trace(error))
                 return _twiml_response([Translator(DEFAULT_LANGUAGE)("error.unexpected")])
             if opted is not None:
                 return _twiml_response(opted)
@@ -145,7 +140,7 @@ class WhatsAppChannel:
         try:
             parts = turn.result()
         except Exception as error:  # noqa: BLE001 - the person gets a polite answer, never a Twilio error
-            log.error("turn failed sid=%s error=%s", message.message_id, _failure(error))
+            log.error("turn failed sid=%s error=%s", message.message_id, failure_trace(error))
             return _twiml_response([Translator(DEFAULT_LANGUAGE)("error.unexpected")])
         if len(parts) > MAX_TWIML_PARTS:
             log.info("long turn, %d parts by rest sid=%s", len(parts), message.message_id)
@@ -197,7 +192,7 @@ class WhatsAppChannel:
                 return []
             contacts.note_inbound(contact, message.received_at)
             opted_out = command == STOP
-            await contacts.set_opted_out(session, CHANNEL, message.address, opted_out)
+            contacts.set_opted_out(contact, opted_out)
             action = "contact.opted_out" if opted_out else "contact.opted_in"
             await audit.record_event(session, action, contact_id=contact.id, details={"channel": CHANNEL})
             log.info("%s contact=%s message=%s", action, contact.id, message.message_id)
@@ -211,7 +206,7 @@ class WhatsAppChannel:
         try:
             parts = await turn
         except Exception as error:  # noqa: BLE001 - logged; the webhook has long been answered
-            log.error("late turn failed sid=%s error=%s", message.message_id, _failure(error))
+            log.error("late turn failed sid=%s error=%s", message.message_id, failure_trace(error))
             return
         if parts:
             await self.outbound.send_replies(message.address, parts, in_reply_to=message.message_id)
@@ -224,4 +219,4 @@ class WhatsAppChannel:
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("background reply failed error=%s", _failure(task.exception()))  # type: ignore[arg-type]
+            log.error("background reply failed error=%s", failure_trace(task.exception()))  # type: ignore[arg-type]

@@ -183,9 +183,7 @@ class WhatsAppOutbound:
     async def _failed(self, session: Any, message: OutboundMessage, error: SendError, kind: str, now: datetime) -> None:
         code = error.error_code
         if error.code == UNSUBSCRIBED:
-            contact = await contacts.get_contact(session, message.contact_id)
-            if contact is not None:
-                await contacts.set_opted_out(session, contact.channel, contact.address, True)
+            await contacts.opt_out(session, message.contact_id)
             outbox.mark(message, outbox.FAILED, reason="unsubscribed: twilio 21610, contact opted out", error_code=code)
         elif error.code == OUTSIDE_WINDOW:
             reason = f"outside_window: twilio 63016 and {template_setting(kind)} is not set"
@@ -204,10 +202,11 @@ class WhatsAppOutbound:
 
     # -- replies that do not fit in TwiML ---------------------------------------------------
 
-    async def send_replies(self, phone: str, parts: Sequence[str], *, in_reply_to: str | None = None) -> list[Delivery]:
+    async def send_replies(self, phone: str, parts: Sequence[str], *, in_reply_to: str | None = None) -> None:
         """Sends a turn's reply parts in order through the REST API, recording each; stops at the first failure."""
-        deliveries: list[Delivery] = []
         to = whatsapp_address(phone)
+        async with self.database.transaction() as session:
+            contact = await contacts.get_or_create_contact(session, CHANNEL, phone)
         for part in parts:
             try:
                 sent: SentMessage | None = await self.sender.send(to, body=part)
@@ -215,11 +214,7 @@ class WhatsAppOutbound:
             except SendError as refused:
                 sent, error = None, refused
             async with self.database.transaction() as session:
-                contact = await contacts.get_or_create_contact(session, CHANNEL, phone)
-                status = outbox.FAILED if sent is None else outbox.QUEUED
-                row = await outbox.record_sent(
-                    session, contact, REPLY, part, external_id=sent.sid if sent else None, status=status
-                )
+                row = await outbox.record_sent(session, contact, REPLY, part)
                 if sent is not None:
                     outbox.mark_sent(row, sent.sid, sent.status)
                 else:
@@ -228,8 +223,7 @@ class WhatsAppOutbound:
                         row, outbox.FAILED, reason=f"reply not sent: {error.reason}", error_code=error.error_code
                     )
                     if error.code == UNSUBSCRIBED:
-                        await contacts.set_opted_out(session, CHANNEL, phone, True)
-                deliveries.append(_delivery(row))
+                        await contacts.opt_out(session, contact.id)
                 log.info(
                     "reply by rest contact=%s in_reply_to=%s sid=%s status=%s",
                     contact.id,
@@ -239,4 +233,3 @@ class WhatsAppOutbound:
                 )
             if sent is None:
                 break
-        return deliveries

@@ -30,10 +30,7 @@ async def record_status(database: Database, sid: str, status: str, error_code: s
             log.info("status for an unknown message sid=%s", sid)
             return UNKNOWN
         changed = outbox.apply_delivery_status(message, status, error_code)
-        if error_code == str(UNSUBSCRIBED):
-            contact = await contacts.get_contact(session, message.contact_id)
-            if contact is not None and not contact.opted_out:
-                await contacts.set_opted_out(session, contact.channel, contact.address, True)
-                log.info("contact opted out by twilio 21610 contact=%s sid=%s", contact.id, sid)
+        if error_code == str(UNSUBSCRIBED) and await contacts.opt_out(session, message.contact_id):
+            log.info("contact opted out by twilio 21610 contact=%s sid=%s", message.contact_id, sid)
         log.info("status sid=%s message=%s status=%s error=%s changed=%s", sid, message.id, status, error_code, changed)
         return UPDATED if changed else UNCHANGED

@@ -15,7 +15,6 @@ SAFETY_MARGIN = timedelta(minutes=10)
 FREE_FORM = "free_form"
 TEMPLATE = "template"
 SKIP = "skip"
-MAX_REASON = 200
 
 
 @dataclass(frozen=True)
@@ -51,18 +50,16 @@ def decide(
     variables: Mapping[str, Any] | None,
     templates: Mapping[str, str],
     now: datetime,
-    *,
-    force_template: bool = False,
 ) -> Decision:
     """Chooses free-form, template or skip for a proactive message of `kind` to this contact now."""
     if contact.opted_out:
         return Decision(SKIP, reason="opted_out: the contact sent STOP")
     if contact.unreachable:
         return Decision(SKIP, reason="unreachable: the channel cannot reach the contact")
-    if not force_template and inside_window(contact.last_inbound_at, now):
+    if inside_window(contact.last_inbound_at, now):
         return Decision(FREE_FORM, variables=dict(variables or {}))
     content_sid = template_for(templates, kind, contact.language)
     if not content_sid:
         reason = f"no_template: outside the 24-hour window and {template_setting(kind)} is not set"
-        return Decision(SKIP, reason=reason[:MAX_REASON])
+        return Decision(SKIP, reason=reason)
     return Decision(TEMPLATE, content_sid=content_sid, variables=dict(variables or {}))

@@ -337,7 +337,9 @@ async def test_an_opted_out_worker_gets_no_notice(engine, database):
     address = f"whatsapp:{WORKER_PHONE}"
     await Chat(engine, address, channel="whatsapp", phone=WORKER_PHONE).say("halo")
     async with database.transaction() as session:
-        await contacts.set_opted_out(session, "whatsapp", address, True)
+        contact = await contacts.find_contact(session, "whatsapp", address)
+        assert contact is not None
+        contacts.set_opted_out(contact, True)
     cadre = Chat(engine, "tg-4002", channel="telegram", phone=CADRE_PHONE)
     await cadre.say("daftar")
     for text in (NIK, "Siti Aminah", "ya", "1", WORKER_PHONE, "petani", "1jt", "1", "1", "lewati", "1"):

@@ -42,8 +42,8 @@ async def test_stop_opts_out_and_proactive_messages_are_skipped_then_start_resum
     await phone.send("menu")
     stopped = await phone.send(word)
     assert stopped == [
-        "Baik, Anda tidak akan menerima pengingat atau pemberitahuan lagi dari kami. Anda tetap bisa menulis kapan "
-        "saja. Ketik MULAI bila ingin menerimanya lagi."
+        "Baik, nomor ini tidak akan dikirimi pengingat iuran dan kabar lagi. Anda tetap bisa menulis kapan saja. "
+        "Ketik MULAI untuk menerimanya lagi. (Untuk membatalkan isian, ketik batal.)"
     ]
     contact = await _contact(database)
     assert contact.opted_out
@@ -68,7 +68,7 @@ async def test_stop_is_acknowledged_in_the_contacts_language_and_deduplicated(ph
     await phone.send("English")
     sid = message_sid()
     first = await phone.send("stop", sid=sid)
-    assert first[0].startswith("All right, you will no longer receive reminders")
+    assert first[0].startswith("All right, this number will no longer be sent contribution reminders")
     again = await phone.post(phone.form("stop", sid=sid))
     assert twiml_messages(again.text) == []
     assert await phone.send("START") == [
