@@ -12,7 +12,7 @@ from flows.i18n import Translator, supported
 from flows.locks import KeyedLocks
 from flows.messages import CHOICE, DOCUMENT, Inbound, Option, Reply
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid, resolve
-from flows.text import BACK, CANCEL, EDIT, HELP, MENU, command_word, fold, match_choice, verb_of
+from flows.text import BACK, CANCEL, EDIT, HELP, MENU, command_word, fold, is_yes, match_choice, verb_of
 from storage import contacts, conversations, inbox, people
 from storage.conversations import ConversationState
 from storage.database import Database
@@ -24,7 +24,7 @@ IDLE_RESUME_AFTER = timedelta(minutes=30)
 CONFIRM_STEP = "_confirm"
 MENU_FLOW = "menu"
 VERB_CHOICES = frozenset({BACK, CANCEL, MENU})
-_YES = {"ya", "y", "yes", "ok", "oke", "simpan", "save", "benar", "betul"}
+_SAVE_WORDS = {"simpan", "save"}
 _RESUME = {"lanjut", "lanjutkan", "continue", "ya", "yes", "1"}
 _RESTART = {"2", "tidak", "no", "ulang", "mulai ulang", "restart"}
 _CONFIRM_CHOICES = (Choice("ya", "common.confirm.yes"), Choice("batal", "common.confirm.cancel"))
@@ -55,8 +55,9 @@ class _Turn:
     replies: list[Reply]
     expired: bool
 
-    def say(self, text: str, options: tuple[Option, ...] = (), expects: str = "text") -> None:
-        self.replies.append(Reply(text=text, options=options, expects=expects, language=self.ctx.language))
+    def say(self, text: str, options: tuple[Option, ...] = (), expects: str = "text", numbered: bool = True) -> None:
+        reply = Reply(text=text, options=options, expects=expects, language=self.ctx.language, numbered=numbered)
+        self.replies.append(reply)
 
 
 class Engine:
@@ -262,7 +263,7 @@ class Engine:
         params = await resolve(step.prompt_params(ctx)) if step.prompt_params else {}
         options = tuple(Option(c.value, c.text(ctx.t)) for c in await step.options(ctx))
         expects = CHOICE if options and step.expects == "text" else step.expects
-        turn.say(ctx.t(step.prompt, **params).strip(), options, expects)
+        turn.say(ctx.t(step.prompt, **params).strip(), options, expects, numbered=step.positions)
 
     async def _reprompt(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
         if flow is not None and step is not None:
@@ -312,7 +313,7 @@ class Engine:
             return Valid({"media": media, "text": text})
         if step.expects_choice:
             choices = await step.options(ctx)
-            picked = match_choice(text, choices, ctx.t)
+            picked = match_choice(text, choices, ctx.t, positions=step.positions)
             if picked is not None:
                 return Valid(picked.value)
             if step.parse is None:
@@ -332,7 +333,8 @@ class Engine:
         for number, step in enumerate(self._summary_steps(flow, ctx), start=1):
             lines.append(f"{number}. {ctx.t(step.summary_label or step.name)}: {await self._shown(step, ctx)}")
         options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
-        turn.say(ctx.t("common.confirm.summary", lines="\n".join(lines)), options, CHOICE)
+        # The summary's lines are numbered for `ubah N`; its two answers are words, so "2" never means "batal".
+        turn.say(ctx.t("common.confirm.summary", lines="\n".join(lines)), options, CHOICE, numbered=False)
 
     async def _shown(self, step: Step, ctx: Context) -> str:
         value = ctx.answers.get(step.name)
@@ -345,12 +347,16 @@ class Engine:
 
     async def _confirm_answer(self, turn: _Turn, flow: Flow, text: str) -> None:
         ctx = turn.ctx
-        picked = match_choice(text, _CONFIRM_CHOICES, ctx.t)  # "1", "2" or the labels shown
-        if fold(text) in _YES or picked is _CONFIRM_CHOICES[0]:
+        picked = match_choice(text, _CONFIRM_CHOICES, ctx.t, positions=False)  # the words or labels shown
+        if is_yes(text) or fold(text) in _SAVE_WORDS or picked is _CONFIRM_CHOICES[0]:
             await self._complete(turn, flow)
             return
         if picked is _CONFIRM_CHOICES[1]:
             await self._verb(turn, flow, None, CANCEL, None)
+            return
+        if fold(text).isdigit():
+            # A bare number at a numbered summary most likely means "that line": say how to edit it, keep all.
+            turn.say(ctx.t("common.confirm.number", number=fold(text)))
             return
         turn.say(ctx.t("common.confirm.invalid"))
         await self._summary(turn, flow)

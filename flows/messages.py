@@ -52,3 +52,4 @@ class Reply:
     options: tuple[Option, ...] = ()
     expects: str = TEXT
     language: str = DEFAULT_LANGUAGE
+    numbered: bool = True

@@ -111,6 +111,9 @@ class Step:
     summary_label: str | None = None
     prompt_params: Callable[[Context], dict[str, Any] | Awaitable[dict[str, Any]]] | None = None
     show: Callable[[Any, Context], str | Awaitable[str]] | None = None
+    # False where the answers are themselves numbers (1, 3, 6 or 12 months): a typed number is then a value, never
+    # a position in the list, and text channels show the options without numbering them.
+    positions: bool = True
 
     async def options(self, ctx: Context) -> Sequence[Choice]:
         """The choices offered now (fixed, or computed from the context, possibly from the database)."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from lokal.rupiah import parse_rupiah
-
 from flows.lookup import lookup_steps, selected_worker_id
 from flows.membership_view import membership_of, monthly_amount
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
-from flows.text import BACK
+from flows.text import BACK, fold, is_yes
+from rules.amounts import read_rupiah
 from rules.coverage import Membership, covered_months, membership_on, month_start
 from rules.membership import DECEASED, LAPSED, NOT_ACTIVE
 from rules.months import add_months
@@ -20,7 +19,6 @@ from storage.payments import NewPayment
 
 PAYMENT = "payment"
 MONTH_CHOICES = (1, 3, 6, 12)
-YES_WORDS = {"ya", "y", "yes", "sama", "sesuai", "ok", "oke", "benar"}
 
 
 def may_record(ctx: Context) -> bool:
@@ -42,9 +40,8 @@ def first_unpaid_month(membership: Membership, today: date) -> date:
 
 
 def _period_value(first: date, months: int) -> str:
-    """A month option's value: the first month and the count, "2026-09:3". It keeps the period the cadre confirms
-    (a payment recorded meanwhile must not shift it), and it is no bare number, which would be read as a position
-    in the list (Telegram sends a tapped button's value as the text: "3" would pick the third option, 6 months)."""
+    """A month option's value: the first month and the count, "2026-09:3". It keeps the period the cadre confirms:
+    a payment recorded meanwhile must not shift it."""
     return f"{first:%Y-%m}:{months}"
 
 
@@ -82,17 +79,8 @@ async def _month_choices(ctx: Context) -> list[Choice]:
         amount = ctx.t.money(plan["expected"]) if plan["expected"] is not None else "-"
         label = ctx.t("payment.months.option", months=count, amount=amount)
         value = _period_value(plan["first"], count)
-        choices.append(Choice(value, label=label, aliases=(f"{count} bulan", f"{count} months")))
+        choices.append(Choice(value, label=label, aliases=(str(count), f"{count} bulan", f"{count} months")))
     return choices
-
-
-async def _parse_months(text: str, ctx: Context) -> Parsed:
-    """A number of months typed that is no position in the list ("6", "12"): that many months."""
-    typed = text.strip()
-    if typed.isascii() and typed.isdigit() and int(typed) in MONTH_CHOICES:
-        plan = await _plan(ctx, int(typed))
-        return Valid(_period_value(plan["first"], int(typed)))
-    return Invalid("common.choice_invalid", {"count": len(MONTH_CHOICES)})
 
 
 async def _amount_prompt(ctx: Context) -> dict[str, Any]:
@@ -104,14 +92,14 @@ async def _amount_prompt(ctx: Context) -> dict[str, Any]:
 async def _parse_amount(text: str, ctx: Context) -> Parsed:
     """The amount paid ("ya" for the expected one), kept with the expected amount it is checked against."""
     expected = (await _plan(ctx))["expected"]
-    if " ".join(text.casefold().split()) in YES_WORDS:
+    if is_yes(text):
         if expected is None:
             return Invalid("payment.amount.type_it")
         return Valid({"paid": expected, "expected": expected})
-    parsed = parse_rupiah(text[:60])
-    if parsed is None or parsed.amount <= 0 or parsed.amount >= 10**9:
+    paid = read_rupiah(text)
+    if paid is None or paid >= 10**9:
         return Invalid("payment.amount.invalid")
-    return Valid({"paid": int(parsed.amount), "expected": expected})
+    return Valid({"paid": paid, "expected": expected})
 
 
 def _paid(ctx: Context) -> int:
@@ -129,7 +117,7 @@ def _mismatch_prompt(ctx: Context) -> dict[str, Any]:
 
 
 def _parse_mismatch(text: str, ctx: Context) -> Parsed:
-    if " ".join(text.casefold().split()) in YES_WORDS | {"1"}:
+    if is_yes(text) or fold(text) == "1":
         return Valid(True)
     return Invalid("payment.mismatch.again")
 
@@ -216,8 +204,8 @@ def payment_flow() -> Flow:
             Step(
                 "months",
                 "payment.months.ask",
-                parse=_parse_months,
                 choices=_month_choices,
+                positions=False,
                 prompt_params=_months_prompt,
                 summary_label="payment.summary.months",
                 show=_show_period,

@@ -7,11 +7,11 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from lokal.rupiah import parse_rupiah
-
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
 from flows.options import FlowOptions
+from flows.text import fold, is_skip, is_yes
 from rules.age import age_on
+from rules.amounts import read_rupiah
 from rules.contribution import (
     DEFAULT_RATES,
     JHT,
@@ -35,17 +35,11 @@ BASIC = f"{JKK},{JKM}"
 WITH_JHT = f"{JKK},{JKM},{JHT}"
 PAYERS = ("village", "worker", "sponsor")
 RELATIONS = ("pasangan", "anak", "orang_tua", "saudara", "lainnya")
-SKIP_WORDS = {"lewati", "skip", "-", "tidak ada", "tidak", "kosong", "none", "no", "ga ada", "gak ada"}
-YES_WORDS = {"ya", "y", "yes", "sama", "benar", "betul", "ok", "oke", "sesuai"}
 # After a mismatch with the NIK, the words of the two answers as the labels put them ("(sesuai NIK)").
 _NIK_WORDS = ("sesuai nik", "nik", "ikut nik", "pakai nik", "as in the nik", "as on the nik", "the nik")
 _KEEP_WORDS = ("yang saya ketik", "yang diketik", "sudah benar", "as i typed", "as typed", "is right")
 _NAME_ALLOWED = re.compile(r"^[^\W\d_]+(?:[ '.\-]+[^\W\d_]*)*$")
 _CAPITAL = re.compile(r"(^|[\s\-'.])([^\W\d_])")
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def _today(ctx: Context) -> date:
@@ -148,7 +142,7 @@ def _age_check(born: date, ctx: Context, options: FlowOptions) -> Invalid | None
 
 def _birth_parser(options: FlowOptions) -> Any:
     def parse(text: str, ctx: Context) -> Parsed:
-        if _fold(text) in YES_WORDS:
+        if is_yes(text):
             born = _nik_birth(ctx)
         else:
             try:
@@ -222,7 +216,7 @@ def effective_sex(ctx: Context) -> str:
 
 
 def _optional_phone(text: str, ctx: Context) -> Parsed:
-    if _fold(text) in SKIP_WORDS:
+    if is_skip(text):
         return Valid(None)
     try:
         return Valid(normalise_mobile(text))
@@ -269,29 +263,17 @@ def _segment_choices(ctx: Context) -> list[Choice]:
     ]
 
 
-_ENGLISH_SCALES = {"million": "juta", "thousand": "ribu"}
-_SPACED_THOUSANDS = re.compile(r"(?<=\d) (?=\d{3}(?!\d))", re.ASCII)
-_ENGLISH_SCALE = re.compile(r"(?<![^\W\d_])(million|thousand)(?![^\W\d_])", re.IGNORECASE)
-
-
 def _parse_income(text: str, ctx: Context) -> Parsed:
-    # lokal's parser reads Indonesian ("1,5 juta"); the English prompt's examples say "1.5 million". It would
-    # also add up space-separated thousands ("1 500 000" → 501), so those groups are joined first.
-    indonesian = _ENGLISH_SCALE.sub(lambda m: _ENGLISH_SCALES[m.group(1).lower()], text[:60])
-    indonesian = _SPACED_THOUSANDS.sub("", indonesian)
-    try:
-        parsed = parse_rupiah(indonesian)
-    except ArithmeticError:  # lokal's Decimal rounding fails on numbers of 27 digits and more
-        return Invalid("register.income.invalid.format")
-    if parsed is None or parsed.amount <= 0:
+    typed = read_rupiah(text)
+    if typed is None:
         return Invalid("register.income.invalid.format")
     try:
-        declared = declare_income(int(parsed.amount))
+        declared = declare_income(typed)
     except IncomeAboveMaximumError as error:
         return Invalid("register.income.invalid.maximum", {"maximum": ctx.t.money(error.maximum)})
     except (ValueError, TypeError):
         return Invalid("register.income.invalid.format")
-    return Valid({"amount": declared.amount, "typed": int(parsed.amount), "raised": declared.raised_from is not None})
+    return Valid({"amount": declared.amount, "typed": typed, "raised": declared.raised_from is not None})
 
 
 def income_of(ctx: Context) -> int:
@@ -358,7 +340,7 @@ def _programme_choices(ctx: Context) -> list[Choice]:
 
 
 def _parse_heir_name(text: str, ctx: Context) -> Parsed:
-    if _fold(text) in SKIP_WORDS:
+    if is_skip(text):
         return Valid(None)
     return _parse_name(text, ctx)
 
@@ -379,8 +361,7 @@ def _relation_choices(ctx: Context) -> list[Choice]:
 
 
 def _parse_consent(text: str, ctx: Context) -> Parsed:
-    folded = _fold(text)
-    if folded in YES_WORDS | {"1", "setuju", "agree"}:
+    if is_yes(text) or fold(text) in {"1", "setuju", "agree"}:
         return Valid(True)
     return Invalid("register.consent.required")
 

@@ -22,6 +22,8 @@ def numbered(reply: Reply) -> str:
     """The reply's text followed by its options as a numbered list and how to answer, in the reply's language."""
     if not reply.options:
         return reply.text
+    if not reply.numbered:
+        return "\n".join([reply.text, "", *(f"- {option.label}" for option in reply.options)])
     t = Translator(reply.language)
     lines = [reply.text, ""]
     lines += [f"{n}. {option.label}" for n, option in enumerate(reply.options, start=1)]

@@ -28,6 +28,21 @@ _PUNCT = re.compile(r"[^\w\s?/]+")
 _SPACES = re.compile(r"\s+")
 
 
+YES_WORDS = frozenset({"ya", "y", "yes", "ok", "oke", "benar", "betul", "sama", "sesuai", "iya"})
+SKIP_WORDS = frozenset({"lewati", "skip", "tidak ada", "tidak", "kosong", "none", "no", "ga ada", "gak ada"})
+
+
+def is_yes(text: str) -> bool:
+    """Whether the text says yes ("ya", "Ya.", "ok", "benar", "sesuai"), in either language."""
+    return fold(text) in YES_WORDS
+
+
+def is_skip(text: str) -> bool:
+    """Whether the text skips an optional question ("lewati", "-", "tidak ada", "skip")."""
+    folded = fold(text)
+    return folded in SKIP_WORDS or (not folded and bool(text.strip()))
+
+
 @dataclass(frozen=True)
 class Verb:
     """A shared command recognised in any flow; `number` is N of `ubah N`."""
@@ -64,12 +79,12 @@ def verb_of(text: str) -> Verb | None:
     return None
 
 
-def match_choice(text: str, choices: Sequence[Choice], t: Translator) -> Choice | None:
-    """The choice picked by its number, value, label or an alias; None if none or several fit."""
+def match_choice(text: str, choices: Sequence[Choice], t: Translator, *, positions: bool = True) -> Choice | None:
+    """The choice picked by its number in the list (unless `positions` is off), value, label or an alias."""
     folded = fold(text)
     if not folded:
         return None
-    number = _NUMBER.match(folded)
+    number = _NUMBER.match(folded) if positions else None
     if number:
         index = int(number.group(1)) - 1
         return choices[index] if 0 <= index < len(choices) else None

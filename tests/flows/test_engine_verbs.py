@@ -320,13 +320,18 @@ async def test_ya_at_the_summary_runs_the_completion_exactly_once(chat, database
     assert len(await saved_events(database)) == 1
 
 
-async def test_one_also_confirms_and_other_words_re_show_the_summary(chat, database):
+async def test_other_words_re_show_the_summary_and_a_bare_number_explains_ubah(chat, database):
     await to_summary(chat)
     replies = await chat.send("mungkin")
     assert replies[0].text == ID("common.confirm.invalid")
     assert "1. Nama: Budi Santoso" in replies[1].text
     assert await saved_events(database) == []
-    assert "Tersimpan" in await chat.say("1")
+    # The summary's lines are numbered: "2" means line 2, not "Batal", and "1" does not save either.
+    for number in ("1", "2"):
+        assert [r.text for r in await chat.send(number)] == [ID("common.confirm.number", number=number)]
+        assert await saved_events(database) == []
+        assert (await stored(database, chat))[1] == "_confirm"
+    assert "Tersimpan" in await chat.say("ya")
     assert len(await saved_events(database)) == 1
 
 
@@ -452,15 +457,15 @@ async def test_kembali_while_editing_never_skips_a_question_the_edit_made_necess
     ]
 
 
-@pytest.mark.parametrize("answer", ["ya", "Ya, simpan", "YA SIMPAN", "1", "oke"])
-async def test_the_summary_is_confirmed_by_the_word_the_number_or_the_shown_label(chat, database, answer):
+@pytest.mark.parametrize("answer", ["ya", "Ya, simpan", "YA SIMPAN", "Ya.", "oke"])
+async def test_the_summary_is_confirmed_by_the_word_or_the_shown_label(chat, database, answer):
     await to_summary(chat)
     assert "Tersimpan: Budi Santoso." in await chat.say(answer)
     assert len(await saved_events(database)) == 1
 
 
-@pytest.mark.parametrize("answer", ["2", "Batal", "batal"])
-async def test_the_summary_is_cancelled_by_the_number_or_the_shown_label(chat, database, answer):
+@pytest.mark.parametrize("answer", ["Batal", "batal"])
+async def test_the_summary_is_cancelled_by_the_word_or_the_shown_label(chat, database, answer):
     await to_summary(chat)
     assert "Tidak ada yang disimpan" in await chat.say(answer)
     assert await saved_events(database) == []

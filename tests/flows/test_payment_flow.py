@@ -67,12 +67,12 @@ async def test_a_cadre_records_twelve_months_for_a_new_worker_from_this_month(en
     assert await chat.say("bayar") == ASK_WORKER
     months = await chat.say(SITI)
     assert months.splitlines()[:6] == [
-        "Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai November 2026?",
+        "Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai November 2026? Balas 1, 3, 6 atau 12.",
         "",
-        "1. 1 bulan: Rp16.800",
-        "2. 3 bulan: Rp50.400",
-        "3. 6 bulan: Rp100.800",
-        "4. 12 bulan: Rp201.600",
+        "- 1 bulan: Rp16.800",
+        "- 3 bulan: Rp50.400",
+        "- 6 bulan: Rp100.800",
+        "- 12 bulan: Rp201.600",
     ]
     amount = await chat.say("12")  # the number of months, typed
     assert amount == "Iuran 12 bulan untuk Siti Aminah: Rp201.600. Ketik jumlah yang dibayar, atau ya jika sama."
@@ -123,18 +123,21 @@ async def test_a_cadre_records_twelve_months_for_a_new_worker_from_this_month(en
     assert "Status: Aktif" in card and "Terlindungi sampai: 31 Oktober 2027" in card
 
 
-async def test_the_month_options_are_picked_by_position_label_or_tapped_button(engine, database):
+async def test_the_month_options_are_picked_by_the_number_of_months_label_or_tapped_button(engine, database):
     await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
     await add_worker(database)
     chat = await cadre_chat(engine, database)
 
     await chat.say("bayar")
     await chat.say("siti")
-    assert (await chat.say("4")).startswith("Iuran 12 bulan")
+    # The options are themselves numbers: "3" is 3 months, never the third option (6 months).
+    assert (await chat.say("3")).startswith("Iuran 3 bulan")
+    await chat.say("kembali")
+    assert (await chat.say("12")).startswith("Iuran 12 bulan")
     await chat.say("kembali")
     assert (await chat.say("6 bulan")).startswith("Iuran 6 bulan")
     await chat.say("kembali")
-    assert (await chat.say("6")).startswith("Iuran 6 bulan")  # 6 is no position: the number of months
+    assert (await chat.say("6")).startswith("Iuran 6 bulan")
     await chat.say("kembali")
     # Telegram sends a tapped button's value as the text: the button "3 bulan" must mean 3 months.
     (prompt,) = chat.last
@@ -158,8 +161,8 @@ async def test_a_cadre_records_in_english(engine, database):
     assert await chat.say("payment") == "Type the worker's NIK or name."
     months = await chat.say("aminah")
     assert months.startswith("How many months were paid for Siti Aminah, starting November 2026?")
-    assert "4. 12 month(s): Rp201,600" in months
-    amount = await chat.say("3")
+    assert "- 12 month(s): Rp201,600" in months
+    amount = await chat.say("6")
     assert amount == (
         "The contribution for 6 month(s) for Siti Aminah is Rp100,800. Type the amount paid, or yes if it is the same."
     )
@@ -182,7 +185,7 @@ async def test_a_different_amount_asks_to_confirm_and_is_recorded_as_paid(engine
     chat = await cadre_chat(engine, database)
     await chat.say("bayar")
     await chat.say("siti")
-    await chat.say("4")
+    await chat.say("12")
 
     unreadable = await chat.say("banyak")
     assert unreadable.startswith("Jumlah itu tidak bisa saya baca. Contoh: 201.600 atau 201600.")
@@ -216,8 +219,8 @@ async def test_the_expected_amount_follows_the_dated_discount_of_a_transport_wor
     chat = await cadre_chat(engine, database)
     await chat.say("bayar")
     months = await chat.say("ojek")
-    assert "1. 1 bulan: Rp8.400" in months
-    assert "4. 12 bulan: Rp159.600" in months  # 5 x 8.400 (November - March) + 7 x 16.800
+    assert "- 1 bulan: Rp8.400" in months
+    assert "- 12 bulan: Rp159.600" in months  # 5 x 8.400 (November - March) + 7 x 16.800
     assert (await chat.say("12")).startswith("Iuran 12 bulan untuk Siti Ojek: Rp159.600.")
 
 

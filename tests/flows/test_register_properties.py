@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
-from flows.register import YES_WORDS
-from flows.text import command_word, verb_of
+from flows.text import YES_WORDS, command_word, verb_of
 from rules.age import age_on
 from rules.dates import InvalidDateError, parse_date
 from rules.nik import InvalidNikError, parse_nik
