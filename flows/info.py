@@ -60,9 +60,8 @@ def figures(t: Translator) -> dict[str, Any]:
 
 
 async def _show(ctx: Context) -> Outcome:
+    # "Kembali ke menu utama" never gets here: a choice valued "menu" is the shared verb.
     topic = str(ctx.answers["topic"])
-    if topic == BACK_TO_MENU:
-        return Outcome(then="menu")
     return Outcome(texts=[ctx.t(f"info.text.{topic}", **figures(ctx.t))], then=INFO)
 
 

@@ -76,9 +76,7 @@ def _village_choices(ctx: Context) -> list[Choice]:
 
 
 async def _turn_page(ctx: Context) -> Outcome:
-    move = ctx.answers.get("move")
-    if move == MENU:
-        return Outcome(then="menu")
+    move = ctx.answers.get("move")  # "menu" never gets here: a choice valued "menu" is the shared verb
     page = _page(ctx) + (1 if move == NEXT else -1)
     return Outcome(then=MY_WORKERS, carry={"village": _village(ctx), "page_no": max(0, page)})
 

@@ -17,7 +17,6 @@ from storage.upsert import insert_ignoring_conflict
 
 IMPORT = "import"
 CADRE = "cadre"
-ADMIN = "admin"
 _BATCH = 2_000
 
 

@@ -36,10 +36,6 @@ class Staff:
         return tuple(zip(self.village_codes, self.village_names, strict=True))
 
 
-class DuplicatePhoneError(ValueError):
-    """Another person already has this phone."""
-
-
 async def find_person_by_phone(session: AsyncSession, phone: str) -> Person | None:
     """The person with this E.164 phone, roles and their villages loaded."""
     query = select(Person).where(Person.phone == phone)

@@ -74,12 +74,6 @@ async def workers_with_phone(session: AsyncSession, phone: str) -> list[Worker]:
     return list(await session.scalars(select(Worker).where(Worker.phone == phone).order_by(Worker.name)))
 
 
-async def count_in_villages(session: AsyncSession, village_codes: Sequence[str]) -> int:
-    """How many workers the villages have."""
-    query = select(func.count()).select_from(Worker).where(Worker.village_code.in_(village_codes))
-    return int(await session.scalar(query) or 0)
-
-
 async def page_in_village(session: AsyncSession, village_code: str, page: int, size: int) -> list[Worker]:
     """One page (from 0) of a village's workers, by name."""
     query = (
@@ -94,7 +88,8 @@ async def page_in_village(session: AsyncSession, village_code: str, page: int, s
 
 async def count_in_village(session: AsyncSession, village_code: str) -> int:
     """How many workers one village has."""
-    return await count_in_villages(session, [village_code])
+    query = select(func.count()).select_from(Worker).where(Worker.village_code == village_code)
+    return int(await session.scalar(query) or 0)
 
 
 async def stream_for_export(
