@@ -24,16 +24,14 @@ _EVERYONE_ITEMS = (
 
 def menu_items(ctx: Context) -> Sequence[Choice]:
     """The menu for this contact: cadre work first for cadres and admins, then what everyone may do."""
-    staff = ctx.staff
-    if staff is not None and (staff.is_cadre or staff.is_admin):
+    if ctx.is_staff:
         return _CADRE_ITEMS + _EVERYONE_ITEMS
     return _EVERYONE_ITEMS
 
 
 def _prompt_params(ctx: Context) -> dict[str, str]:
-    staff = ctx.staff
-    if staff is not None and (staff.is_cadre or staff.is_admin):
-        return {"greeting": ctx.t("menu.greeting.cadre", name=staff.name)}
+    if ctx.staff is not None and ctx.is_staff:
+        return {"greeting": ctx.t("menu.greeting.cadre", name=ctx.staff.name)}
     return {"greeting": ctx.t("menu.greeting.anyone")}
 
 

@@ -53,6 +53,11 @@ class Context:
         """The language replies are written in."""
         return self.t.language
 
+    @property
+    def is_staff(self) -> bool:
+        """Whether the contact is a cadre or an admin (who register workers, record payments, look workers up)."""
+        return self.staff is not None and (self.staff.is_cadre or self.staff.is_admin)
+
     def today(self, village_code: str | None = None) -> date:
         """Today's date in the village's time zone (the asker's first village, else WIB)."""
         if village_code is None and self.staff is not None and self.staff.village_codes:

@@ -8,7 +8,7 @@ from typing import Any
 from flows.lookup import lookup_steps, selected_worker_id
 from flows.membership_view import membership_of, monthly_amount
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
-from flows.text import BACK, fold, is_yes
+from flows.text import BACK, fold, free_text, is_yes
 from rules.amounts import read_rupiah
 from rules.coverage import Membership, covered_months, membership_on, month_start
 from rules.membership import DECEASED, LAPSED, NOT_ACTIVE
@@ -19,11 +19,6 @@ from storage.payments import NewPayment
 
 PAYMENT = "payment"
 MONTH_CHOICES = (1, 3, 6, 12)
-
-
-def may_record(ctx: Context) -> bool:
-    """Cadres and admins record payments."""
-    return ctx.staff is not None and (ctx.staff.is_cadre or ctx.staff.is_admin)
 
 
 async def _worker(ctx: Context) -> Worker:
@@ -123,10 +118,8 @@ def _parse_mismatch(text: str, ctx: Context) -> Parsed:
 
 
 def _parse_reference(text: str, ctx: Context) -> Parsed:
-    reference = " ".join(text.split())
-    if not 2 <= len(reference) <= 60 or not any(c.isalnum() for c in reference):
-        return Invalid("payment.reference.invalid")
-    return Valid(reference)
+    reference = free_text(text, 60, letters=False)
+    return Invalid("payment.reference.invalid") if reference is None else Valid(reference)
 
 
 async def _show_worker(value: Any, ctx: Context) -> str:
@@ -194,7 +187,7 @@ def payment_flow() -> Flow:
     return Flow(
         name=PAYMENT,
         title="payment.title",
-        allowed=may_record,
+        allowed=lambda ctx: ctx.is_staff,
         denied="payment.denied",
         confirm=True,
         complete=_save,

@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
 from flows.options import FlowOptions
-from flows.text import fold, is_skip, is_yes
+from flows.text import fold, free_text, is_skip, is_yes
 from rules.age import age_on
 from rules.amounts import read_rupiah
 from rules.contribution import (
@@ -49,11 +49,6 @@ def _today(ctx: Context) -> date:
 # -- who and where ------------------------------------------------------------------------
 
 
-def may_register(ctx: Context) -> bool:
-    """Only cadres and admins register workers."""
-    return ctx.staff is not None and (ctx.staff.is_cadre or ctx.staff.is_admin)
-
-
 def _village_choices(ctx: Context) -> list[Choice]:
     staff = ctx.staff
     if staff is None:
@@ -90,11 +85,16 @@ def chosen_village(ctx: Context) -> str:
 # -- identity -----------------------------------------------------------------------------
 
 
+def nik_refusal(error: InvalidNikError, text: str) -> Invalid:
+    """Why a typed NIK was refused, with how many digits were typed."""
+    return Invalid(f"register.nik.invalid.{error.reason}", {"digits": sum(c.isdigit() for c in text)})
+
+
 async def _parse_nik(text: str, ctx: Context) -> Parsed:
     try:
         nik = parse_nik(text, _today(ctx))
     except InvalidNikError as error:
-        return Invalid(f"register.nik.invalid.{error.reason}", {"digits": sum(c.isdigit() for c in text)})
+        return nik_refusal(error, text)
     existing = await workers.find_by_nik(ctx.session, nik.number)
     if existing is not None:
         return Invalid(
@@ -240,19 +240,8 @@ _OCCUPATION_CHOICES = tuple(
 )
 
 
-def _free_text(text: str) -> str | None:
-    """Typed words with spaces collapsed, or None unless 2-100 characters with a letter and without control
-    characters or broken Unicode (PostgreSQL stores no NUL in text or JSON)."""
-    value = " ".join(text.split())
-    if not 2 <= len(value) <= 100 or not any(c.isalpha() for c in value):
-        return None
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
-        return None
-    return value
-
-
 def _parse_free_occupation(text: str, ctx: Context) -> Parsed:
-    value = _free_text(text)
+    value = free_text(text)
     return Invalid("register.occupation_other.invalid") if value is None else Valid(value)
 
 
@@ -287,7 +276,7 @@ def _payer_choices(ctx: Context) -> list[Choice]:
 
 
 def _parse_sponsor(text: str, ctx: Context) -> Parsed:
-    value = _free_text(text)
+    value = free_text(text)
     return Invalid("register.sponsor.invalid") if value is None else Valid(value)
 
 
@@ -496,7 +485,7 @@ def register_flow(options: FlowOptions | None = None) -> Flow:
     return Flow(
         name=REGISTER,
         title="register.title",
-        allowed=may_register,
+        allowed=lambda ctx: ctx.is_staff,
         denied="register.denied",
         intro="register.intro",
         confirm=True,

@@ -11,6 +11,7 @@ from flows.lookup import lookup_steps, picked_worker_id, selected_worker_id, vis
 from flows.membership_view import describe, describe_briefly, membership_of
 from flows.messages import PHONE
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
+from flows.register import nik_refusal
 from rules.coverage import covered_months, membership_on
 from rules.dates import InvalidDateError, parse_date
 from rules.membership import STATUSES
@@ -56,7 +57,7 @@ def _wait_text(ctx: Context, until: Any) -> str:
 
 
 async def _route(ctx: Context) -> Outcome:
-    if ctx.staff is not None and (ctx.staff.is_cadre or ctx.staff.is_admin):
+    if ctx.is_staff:
         return Outcome(then=STATUS_STAFF)
     if ctx.contact.phone:
         own = await workers.workers_with_phone(ctx.session, ctx.contact.phone)
@@ -161,7 +162,7 @@ def status_staff_flow() -> Flow:
         title="status.title",
         steps=(Step("mode", "status.staff.ask", choices=_STAFF_MODES), query, pick),
         complete=_show_for_staff,
-        allowed=lambda ctx: ctx.staff is not None and (ctx.staff.is_cadre or ctx.staff.is_admin),
+        allowed=lambda ctx: ctx.is_staff,
     )
 
 
@@ -172,7 +173,7 @@ def _parse_check_nik(text: str, ctx: Context) -> Parsed:
     try:
         return Valid(parse_nik(text, ctx.today()).number)
     except InvalidNikError as error:
-        return Invalid(f"register.nik.invalid.{error.reason}", {"digits": sum(c.isdigit() for c in text)})
+        return nik_refusal(error, text)
 
 
 def _parse_check_birth(text: str, ctx: Context) -> Parsed:

@@ -43,6 +43,18 @@ def is_skip(text: str) -> bool:
     return folded in SKIP_WORDS or (not folded and bool(text.strip()))
 
 
+def free_text(text: str, max_length: int = 100, *, letters: bool = True) -> str | None:
+    """Typed words with spaces collapsed, or None unless 2 to max_length characters with a letter (or, without
+    `letters`, a letter or digit) and no control characters or broken Unicode (PostgreSQL stores no NUL)."""
+    value = " ".join(text.split())
+    wanted = str.isalpha if letters else str.isalnum
+    if not 2 <= len(value) <= max_length or not any(wanted(c) for c in value):
+        return None
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        return None
+    return value
+
+
 @dataclass(frozen=True)
 class Verb:
     """A shared command recognised in any flow; `number` is N of `ubah N`."""

@@ -96,7 +96,14 @@ def _menu_contexts() -> list[SimpleNamespace]:
     cadre = Staff(1, "Siti", "+6281234567890", False, ("63.10.02.2003",))
     admin = Staff(2, "Admin", "+6281234567891", True, ())
     return [
-        SimpleNamespace(staff=staff, answers={}, t=Translator(language), language=language, now=datetime.now(UTC))
+        SimpleNamespace(
+            staff=staff,
+            is_staff=staff is not None,
+            answers={},
+            t=Translator(language),
+            language=language,
+            now=datetime.now(UTC),
+        )
         for staff in (None, cadre, admin)
         for language in LANGUAGES
     ]
