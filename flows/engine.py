@@ -217,8 +217,11 @@ class Engine:
         state.data = {"answers": dict(carry or {}), "history": []}
         ctx.answers = state.data["answers"]
         if flow is None:
-            label = f"menu.item.{name}"
-            turn.say(ctx.t("menu.not_built", feature=ctx.t(label) if ctx.t.has(label) else name))
+            label, meanwhile = f"menu.item.{name}", f"menu.meanwhile.{name}"
+            if ctx.t.has(meanwhile):  # not built here, but there is a way to get it done meanwhile
+                turn.say(ctx.t(meanwhile))
+            else:
+                turn.say(ctx.t("menu.not_built", feature=ctx.t(label) if ctx.t.has(label) else name))
             menu = self.registry.get(MENU_FLOW)
             if menu is not None:
                 state.flow, state.step = menu.name, menu.steps[0].name

@@ -109,8 +109,8 @@ async def test_an_item_not_built_says_so_and_the_next_number_still_picks_from_th
     menu = (await chat.send("menu"))[0]
     number = [o.value for o in menu.options].index(item) + 1
     shown = await chat.say(str(number))
-    assert shown == ID("menu.not_built", feature=ID(f"menu.item.{item}"))
-    assert "belum tersedia" in shown
+    assert shown == ID(f"menu.meanwhile.{item}")
+    assert "belum tersedia" in shown and "175" in shown
     assert await position(database, chat) == ("menu", "item")
     info = [o.value for o in menu.options].index("info") + 1
     assert ID("info.ask") in await chat.say(str(info))
@@ -122,7 +122,9 @@ async def test_a_menu_item_not_built_yet_says_so_and_the_menu_still_answers(engi
     menu = (await chat.send("menu"))[0]
     death = [o.value for o in menu.options].index("report_death") + 1
     reply = await chat.say(str(death))
-    assert 'layanan "Lapor kematian (klaim JKM)" belum tersedia' in reply
+    # Not built, and the family is told where to report meanwhile.
+    assert reply.startswith("Laporan kematian lewat layanan ini belum tersedia.")
+    assert "0813-8007-0175" in reply and "kader desa" in reply
     assert await position(database, chat) == ("menu", "item")
     language = [o.value for o in menu.options].index("language") + 1
     assert ID("language.ask") in await chat.say(str(language))
@@ -136,7 +138,7 @@ async def test_a_planned_shortcut_is_answered_honestly(engine, database):
     for word, name in planned.items():
         chat = Chat(engine, f"+62813555{len(word):02d}{sorted(planned).index(word):03d}")
         replies = await chat.send(f"/{word}")
-        assert replies[0].text == ID("menu.not_built", feature=ID(f"menu.item.{name}")), word
+        assert replies[0].text == ID(f"menu.meanwhile.{name}"), word
         assert await position(database, chat) == ("menu", "item")
 
 
@@ -147,8 +149,8 @@ async def test_a_planned_shortcut_is_answered_honestly(engine, database):
         ("Info program", ID("info.ask")),  # by the label's words
         ("info PROGRAM!", ID("info.ask")),  # folded
         ("Bahasa / Language", ID("language.ask")),  # a label with punctuation
-        ("meninggal", ID("menu.not_built", feature=ID("menu.item.report_death"))),  # by an alias
-        ("kecelakaan", ID("menu.not_built", feature=ID("menu.item.report_accident"))),
+        ("meninggal", ID("menu.meanwhile.report_death")),  # by an alias
+        ("kecelakaan", ID("menu.meanwhile.report_accident")),
         ("Cek stat", ID("status.check.nik")),  # by a unique prefix
     ],
 )
@@ -177,7 +179,7 @@ async def test_lapor_command_opens_the_report_chooser_from_anywhere(engine, data
     await chat.say("info")
     assert await position(database, chat) == ("info", "topic")
     assert ID("report.ask") in await chat.say("/lapor@kader_bot")
-    assert ID("menu.not_built", feature=ID("menu.item.report_accident")) in await chat.say("2")
+    assert ID("menu.meanwhile.report_accident") in await chat.say("2")
 
 
 async def test_an_unknown_command_is_said_and_the_menu_shown(engine):
