@@ -47,6 +47,9 @@ class Context:
     now: datetime
     answers: dict[str, Any]
     t: Translator
+    # What this one message has already read from the database (a prompt, its choices and the summary often need
+    # the same rows); it lives no longer than the message.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def language(self) -> str:

@@ -43,9 +43,17 @@ def status_line(ctx: Context, status: str, protected_until: Any) -> str:
     return word
 
 
+async def _count(ctx: Context, code: str) -> int:
+    """The village's number of workers, counted once per message (the page and its buttons both need it)."""
+    key = ("workers in village", code)
+    if key not in ctx.memo:
+        ctx.memo[key] = await workers.count_in_village(ctx.session, code)
+    return int(ctx.memo[key])
+
+
 async def _listing(ctx: Context) -> dict[str, Any]:
     code, page = _village(ctx), _page(ctx)
-    total = await workers.count_in_village(ctx.session, code)
+    total = await _count(ctx, code)
     found = await workers.page_in_village(ctx.session, code, page, PAGE_SIZE)
     paid = await payments.paid_months_of(ctx.session, (w.id for w in found))
     today = ctx.today(code)
@@ -61,7 +69,7 @@ async def _listing(ctx: Context) -> dict[str, Any]:
 
 
 async def _page_choices(ctx: Context) -> list[Choice]:
-    total = await workers.count_in_village(ctx.session, _village(ctx))
+    total = await _count(ctx, _village(ctx))
     choices = []
     if (_page(ctx) + 1) * PAGE_SIZE < total:
         choices.append(Choice(NEXT, "my_workers.next", aliases=("lanjut", "berikut", "berikutnya", "next")))

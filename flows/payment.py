@@ -10,7 +10,7 @@ from flows.membership_view import membership_of, monthly_amount
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
 from flows.text import BACK, fold, free_text, is_yes
 from rules.amounts import read_rupiah
-from rules.coverage import Membership, covered_months, membership_on, month_start
+from rules.coverage import Membership, month_start
 from rules.membership import DECEASED, LAPSED, NOT_ACTIVE
 from rules.months import add_months
 from storage import audit, payments, workers
@@ -22,9 +22,20 @@ MONTH_CHOICES = (1, 3, 6, 12)
 
 
 async def _worker(ctx: Context) -> Worker:
-    worker = await workers.get_worker(ctx.session, selected_worker_id(ctx))
+    key = ("worker", selected_worker_id(ctx))
+    if key not in ctx.memo:
+        ctx.memo[key] = await workers.get_worker(ctx.session, key[1])
+    worker = ctx.memo[key]
     assert worker is not None
     return worker
+
+
+async def _membership(ctx: Context, worker: Worker) -> Membership:
+    """The worker's membership before this payment (read once per message)."""
+    key = ("membership", worker.id)
+    if key not in ctx.memo:
+        ctx.memo[key] = await membership_of(ctx, worker)
+    return ctx.memo[key]
 
 
 def first_unpaid_month(membership: Membership, today: date) -> date:
@@ -51,7 +62,7 @@ def _chosen_period(value: Any) -> tuple[date | None, int]:
 async def _plan(ctx: Context, months: int | None = None) -> dict[str, Any]:
     """The worker, their membership and the period paid: as chosen, or `months` from the first unpaid month."""
     worker = await _worker(ctx)
-    membership = await membership_of(ctx, worker)
+    membership = await _membership(ctx, worker)
     first: date | None = None
     if months is None:
         first, months = _chosen_period(ctx.answers.get("months", 1))
@@ -167,8 +178,7 @@ async def _save(ctx: Context) -> Outcome:
         },
         at=ctx.now,
     )
-    paid = await payments.paid_months(ctx.session, worker.id)
-    after = membership_on(ctx.today(worker.village_code), covered_months(paid), worker.deceased_on)
+    after = await membership_of(ctx, worker)
     until = after.protected_until or add_months(new.first_month, new.months - 1)
     text = ctx.t(
         "payment.saved",
