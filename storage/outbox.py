@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, OutboundMessage
 from storage.types import utcnow
-from storage.upsert import insert_ignoring_conflict
+from storage.upsert import insert_returning_id
 
 PENDING = "pending"
 SENDING = "sending"
@@ -37,10 +37,10 @@ async def enqueue(
     template: str | None = None,
     variables: dict[str, Any] | None = None,
     not_before: datetime | None = None,
-) -> bool:
-    """Records a message for the contact; with a key, a second message with the same key is ignored."""
+) -> int | None:
+    """Records a message for the contact and returns its id; with a key already used, nothing (None)."""
     now = utcnow()
-    return await insert_ignoring_conflict(
+    return await insert_returning_id(
         session,
         OutboundMessage,
         {
@@ -136,26 +136,8 @@ async def create(
     not_before: datetime | None = None,
 ) -> OutboundMessage | None:
     """Records a pending message and returns its row; None when a message with the same key exists."""
-    if key is not None:
-        if not await enqueue(session, contact, kind, body, key=key, variables=variables, not_before=not_before):
-            return None
-        return await session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
-    now = utcnow()
-    message = OutboundMessage(
-        contact_id=contact.id,
-        channel=contact.channel,
-        kind=kind,
-        body=body,
-        variables=variables or {},
-        status=PENDING,
-        attempts=0,
-        not_before=not_before or now,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(message)
-    await session.flush()
-    return message
+    message_id = await enqueue(session, contact, kind, body, key=key, variables=variables, not_before=not_before)
+    return None if message_id is None else await session.get(OutboundMessage, message_id)
 
 
 async def get_message(session: AsyncSession, message_id: int) -> OutboundMessage | None:
@@ -169,14 +151,9 @@ async def claim(session: AsyncSession, message_id: int) -> bool:
         update(OutboundMessage)
         .where(OutboundMessage.id == message_id, OutboundMessage.status == PENDING)
         .values(status=SENDING, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(preserve_rowcount=True)
     )
-    if not result.rowcount:
-        return False
-    message = await session.get(OutboundMessage, message_id)
-    if message is not None:
-        await session.refresh(message)
-    return True
+    return result.rowcount == 1  # a row already in the session is updated in place ("evaluate" synchronisation)
 
 
 def note_attempt(message: OutboundMessage, template: str | None = None) -> None:

@@ -19,3 +19,11 @@ async def insert_ignoring_conflict(session: AsyncSession, model: type[Base], val
     # which would make every conflict look like an insert on PostgreSQL.
     result = await session.execute(statement, execution_options={"preserve_rowcount": True})
     return result.rowcount == 1
+
+
+async def insert_returning_id(session: AsyncSession, model: type[Base], values: dict[str, Any]) -> int | None:
+    """Inserts one row unless it would break a unique constraint; the new row's id, or None."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(model).values(**values).on_conflict_do_nothing().returning(model.id)  # type: ignore[attr-defined]
+    return (await session.execute(statement)).scalar_one_or_none()

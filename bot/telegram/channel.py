@@ -23,8 +23,7 @@ from bot.telegram.botapi import (
     SECRET_HEADER,
     WEBHOOK_PATH,
     explain,
-    file_url_for,
-    quiet_library_logs,
+    make_bot,
     set_command_menu,
 )
 from bot.telegram.inbound import ALLOWED_UPDATES, CHANNEL, chat_id_of, to_inbound
@@ -44,16 +43,7 @@ SEND_DRAIN_SECONDS = 15.0
 
 def build_application(settings: Settings, *, polling: bool) -> Application:
     """The PTB Application for the settings: with an Updater for polling, without one for the webhook."""
-    if not settings.telegram_bot_token:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = (
-        Application.builder()
-        .token(settings.telegram_bot_token)
-        .base_url(settings.telegram_api_url)
-        .base_file_url(file_url_for(settings.telegram_api_url))
-        .concurrent_updates(CONCURRENT_UPDATES)
-        .job_queue(None)
-    )
+    builder = Application.builder().bot(make_bot(settings)).concurrent_updates(CONCURRENT_UPDATES).job_queue(None)
     if not polling:
         builder = builder.updater(None)
     return builder.build()
@@ -73,7 +63,6 @@ class TelegramChannel:
         polling: bool = False,
         limits: SendLimits | None = None,
     ) -> None:
-        quiet_library_logs()
         self.settings = settings
         self.database = database
         self.engine = engine
