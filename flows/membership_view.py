@@ -54,7 +54,9 @@ def describe(ctx: Context, worker: Worker, membership: Membership, *, full_nik: 
     elif membership.next_due is not None:
         amount = monthly_amount(worker, membership.next_due)
         money = t.money(amount) if amount is not None else t("register.summary.pu_contribution")
-        lines.append(t("status.card.next_due", date=t.date(membership.next_due), amount=money))
+        # In arrears the first unpaid month lies in the past: it is not "the next contribution".
+        key = "status.card.unpaid_since" if membership.status == IN_ARREARS else "status.card.next_due"
+        lines.append(t(key, date=t.date(membership.next_due), amount=money))
         if membership.status == IN_ARREARS and membership.protected_until is not None:
             owed = _months_from(membership.next_due, ctx.today(worker.village_code))
             total = t.money(amount * owed) if amount is not None else money

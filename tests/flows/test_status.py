@@ -155,7 +155,7 @@ async def test_a_worker_in_arrears_sees_the_months_owed_and_the_last_day_to_pay(
     assert card.splitlines()[2:] == [
         "Status: Menunggak",
         "Perlindungan berhenti: 31 Agustus 2026",
-        "Iuran berikutnya: 1 September 2026, Rp16.800",
+        "Belum dibayar sejak: 1 September 2026 (Rp16.800 per bulan)",
         "Tunggakan 3 bulan (Rp50.400). Bayar paling lambat 30 November 2026 agar kepesertaan tidak berakhir. "
         "Selama menunggak, pekerja tidak terlindungi.",
         "Program: JKK + JKM",
@@ -170,7 +170,7 @@ async def test_one_month_in_arrears_in_english(engine, database):
     card = (await chat.say("status")).split("\n\n")[0]
     assert "Status: In arrears" in card
     assert "Protection stopped: 31 October 2026" in card
-    assert "Next contribution: 1 November 2026, Rp16,800" in card
+    assert "Unpaid since: 1 November 2026 (Rp16,800 a month)" in card
     assert "1 month(s) in arrears (Rp16,800). Pay by 31 January 2027 at the latest or the membership ends." in card
 
 
