@@ -32,9 +32,14 @@ YES_WORDS = frozenset({"ya", "y", "yes", "ok", "oke", "benar", "betul", "sama", 
 SKIP_WORDS = frozenset({"lewati", "skip", "tidak ada", "tidak", "kosong", "none", "no", "ga ada", "gak ada"})
 
 
+def _words(text: str) -> str:
+    """Lower case, punctuation dropped, spaces collapsed; letters kept as typed ("Ý" stays no "y")."""
+    return _SPACES.sub(" ", _PUNCT.sub(" ", text.casefold())).strip()
+
+
 def is_yes(text: str) -> bool:
     """Whether the text says yes ("ya", "Ya.", "ok", "benar", "sesuai"), in either language."""
-    return fold(text) in YES_WORDS
+    return _words(text) in YES_WORDS
 
 
 def is_skip(text: str) -> bool:

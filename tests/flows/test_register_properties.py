@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
-from flows.text import YES_WORDS, command_word, verb_of
+from flows.text import command_word, is_yes, verb_of
 from rules.age import age_on
 from rules.dates import InvalidDateError, parse_date
 from rules.nik import InvalidNikError, parse_nik
@@ -164,7 +164,7 @@ def _name_ok(text: str, value: Any) -> bool:
 
 def _birth_ok(text: str, value: Any) -> bool:
     born = date.fromisoformat(value)
-    if " ".join(text.casefold().split()) not in YES_WORDS:
+    if not is_yes(text):
         try:
             if parse_date(text, TODAY) != born:
                 return False
