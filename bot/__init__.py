@@ -1,1 +1,1 @@
-"""The edges: console shell, CLI, settings, and (later) Telegram, WhatsApp, web app, outbox and scheduler."""
+"""The edges: Telegram, WhatsApp (Twilio), the console shell, the web process, the CLI and the settings."""

@@ -10,8 +10,8 @@ from typing import TextIO
 from bot.demo import DemoSeed
 from flows.engine import Engine
 from flows.i18n import Translator
-from flows.messages import Inbound, Reply
 from flows.render import numbered
+from flows.turn import Inbound, Reply
 from storage import contacts
 from storage.database import Database
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from bot.settings import Settings
-from flows.catalog import default_registry
 from flows.engine import Engine
-from flows.options import FlowOptions
+from flows.flow_options import FlowOptions
+from flows.registry import default_registry
 from storage import migrate
 from storage.database import Database, open_database
 from storage.urls import is_sqlite, redacted

@@ -6,7 +6,7 @@ import logging
 
 import uvicorn
 
-from bot.channels import enabled_channels
+from bot.enabled_channels import enabled_channels
 from bot.runtime import build_engine, prepare_database
 from bot.settings import Settings
 from bot.web import create_app

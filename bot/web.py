@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.channel import Channel
+from bot.channel_protocol import Channel
 from storage.database import Database
 
 log = logging.getLogger("kader.web")

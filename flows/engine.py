@@ -10,10 +10,10 @@ from typing import Any
 from flows.failures import failure_trace
 from flows.i18n import Translator, supported
 from flows.locks import KeyedLocks
-from flows.messages import CHOICE, DOCUMENT, Inbound, Option, Reply
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid, resolve
 from flows.text import BACK, CANCEL, EDIT, HELP, MENU, command_word, fold, is_yes, match_choice, verb_of
-from storage import contacts, conversations, inbox, people
+from flows.turn import CHOICE, DOCUMENT, Inbound, Option, Reply
+from storage import contacts, conversations, people, received_messages
 from storage.conversations import ConversationState
 from storage.database import Database
 
@@ -90,7 +90,7 @@ class Engine:
             )
             contact_id = contact.id
             seen.update(language=contact.language, contact=contact_id)
-            if inbound.message_id and not await inbox.record_received(
+            if inbound.message_id and not await received_messages.record_received(
                 session, inbound.channel, inbound.message_id, contact_id
             ):
                 log.info("duplicate message contact=%s message=%s", contact_id, inbound.message_id)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.i18n import Translator
-from flows.messages import CHOICE, TEXT, Inbound
+from flows.turn import CHOICE, TEXT, Inbound
 from rules.timezones import JAKARTA, zone_for_village
 from storage.models import Contact
 from storage.people import Staff

@@ -6,7 +6,7 @@ from typing import Any
 
 from flows.model import Choice, Context, Flow, Outcome, Step
 from rules.coverage import covered_months, membership_on
-from rules.membership import ACTIVE, IN_ARREARS
+from rules.membership_status import ACTIVE, IN_ARREARS
 from storage import payments, workers
 
 MY_WORKERS = "my_workers"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flows.lookup import lookup_steps, selected_worker_id
-from flows.membership_view import membership_of, monthly_amount
+from flows.membership_card import membership_of, monthly_amount
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
 from flows.text import BACK, fold, free_text, is_yes
+from flows.worker_lookup import lookup_steps, selected_worker_id
 from rules.amounts import read_rupiah
 from rules.coverage import Membership, month_start
-from rules.membership import DECEASED, LAPSED, NOT_ACTIVE
+from rules.membership_status import DECEASED, LAPSED, NOT_ACTIVE
 from rules.months import add_months
 from storage import audit, payments, workers
 from storage.models import Worker

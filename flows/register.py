@@ -7,8 +7,8 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from flows.flow_options import FlowOptions
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
-from flows.options import FlowOptions
 from flows.text import fold, free_text, is_skip, is_yes
 from rules.age import age_on
 from rules.amounts import read_rupiah

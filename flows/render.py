@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel.lists import format_list
 
 from flows.i18n import Translator
-from flows.messages import Reply
+from flows.turn import Reply
 
 _LIST_ALL_UP_TO = 3
 

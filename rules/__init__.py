@@ -1,1 +1,1 @@
-"""Pure programme rules: contributions, benefits, phones, regions, time zones and ages."""
+"""Pure programme rules: contributions, coverage and status, benefits, NIK, dates, phones, regions and time zones."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from rules.membership import ACTIVE, ARREARS_MONTHS, DECEASED, IN_ARREARS, LAPSED, NOT_ACTIVE
+from rules.membership_status import ACTIVE, ARREARS_MONTHS, DECEASED, IN_ARREARS, LAPSED, NOT_ACTIVE
 from rules.months import add_months
 
 

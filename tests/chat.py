@@ -6,8 +6,8 @@ import itertools
 from datetime import datetime
 
 from flows.engine import Engine
-from flows.messages import Inbound, Media, Reply
 from flows.render import numbered
+from flows.turn import Inbound, Media, Reply
 
 _ids = itertools.count(1)
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from flows.catalog import default_registry
 from flows.engine import Engine
+from flows.registry import default_registry
 from storage import migrate
 from storage.database import Database, open_database
 from storage.models import Base

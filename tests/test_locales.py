@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from flows.catalog import default_registry
 from flows.i18n import LANGUAGES, MissingMessageError, Translator, catalogue, placeholders
 from flows.info import TOPICS, figures
 from flows.model import Choice, Flow, Registry
+from flows.registry import default_registry
 from storage.people import Staff
 
 ROOT = Path(__file__).resolve().parents[1]

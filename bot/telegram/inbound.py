@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from telegram import Contact, Message, Update
 from telegram.constants import ChatType
 
-from flows.messages import Inbound, Media
+from flows.turn import Inbound, Media
 from rules.phones import InvalidPhoneError, normalise_mobile
 
 CHANNEL = "telegram"

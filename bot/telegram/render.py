@@ -15,8 +15,8 @@ from telegram import (
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from flows.i18n import Translator
-from flows.messages import PHONE, Option, Reply
 from flows.render import split_text
+from flows.turn import PHONE, Option, Reply
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 

@@ -20,16 +20,16 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.settings import Settings
+from bot.whatsapp.delivery import record_delivery_status
 from bot.whatsapp.inbound import CHANNEL, START, STOP, InvalidWebhookError, opt_command, parse_inbound
 from bot.whatsapp.outbound import STATUS_PATH, WhatsAppOutbound
 from bot.whatsapp.render import reply_parts, twiml
-from bot.whatsapp.status import record_status
-from bot.whatsapp.webhook import WebhookVerifier
+from bot.whatsapp.signature import SignatureVerifier
 from flows.engine import Engine
 from flows.failures import failure_trace
 from flows.i18n import DEFAULT_LANGUAGE, Translator
-from flows.messages import Inbound
-from storage import audit, contacts, inbox
+from flows.turn import Inbound
+from storage import audit, contacts, received_messages
 from storage.database import Database
 
 log = logging.getLogger("kader.whatsapp")
@@ -66,7 +66,7 @@ class WhatsAppChannel:
         self.engine = engine
         self.reply_budget = reply_budget
         self._clock = clock or (lambda: datetime.now(UTC))
-        self.verifier = WebhookVerifier(str(settings.twilio_auth_token), settings.public_url)
+        self.verifier = SignatureVerifier(str(settings.twilio_auth_token), settings.public_url)
         self.outbound = WhatsAppOutbound.from_settings(settings, database, clock=self._clock)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._warned_no_public_url = False
@@ -158,7 +158,7 @@ class WhatsAppChannel:
         if not isinstance(sid, str) or not isinstance(state, str) or not sid or not state:
             return PlainTextResponse("bad request", status_code=400)
         error_code = form.get("ErrorCode")
-        await record_status(self.database, sid, state, error_code if isinstance(error_code, str) else None)
+        await record_delivery_status(self.database, sid, state, error_code if isinstance(error_code, str) else None)
         return Response(status_code=200)
 
     # -- inside -------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ class WhatsAppChannel:
             contact = await contacts.get_or_create_contact(session, CHANNEL, message.address)
             if command == START and not contact.opted_out:
                 return None
-            if not await inbox.record_received(session, CHANNEL, message.message_id, contact.id):
+            if not await received_messages.record_received(session, CHANNEL, message.message_id, contact.id):
                 log.info("duplicate message contact=%s message=%s", contact.id, message.message_id)
                 return []
             contacts.note_inbound(contact, message.received_at)

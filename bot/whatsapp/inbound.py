@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from flows.messages import Inbound, Media
 from flows.text import fold
+from flows.turn import Inbound, Media
 from rules.phones import InvalidPhoneError, normalise_mobile
 
 CHANNEL = "whatsapp"

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from twilio.twiml.messaging_response import MessagingResponse
 
-from flows.messages import Reply
 from flows.render import numbered, split_text
+from flows.turn import Reply
 
 MAX_BODY = 1600
 PARAGRAPH = "\n\n"

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from bot import cli
 from flows.i18n import long_date
 from rules.coverage import covered_months, membership_on
-from rules.membership import ACTIVE
+from rules.membership_status import ACTIVE
 from storage import audit, migrate, payments
 from storage.database import Database, open_database
 from storage.models import Payment

@@ -11,8 +11,8 @@ import pytest
 from flows.engine import MAX_TEXT_LENGTH, Engine
 from flows.i18n import Translator
 from flows.menu import menu_flow
-from flows.messages import Media
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Valid
+from flows.turn import Media
 from storage import audit, contacts
 from storage.database import Database
 from storage.models import ReceivedMessage

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator, catalogue, placeholders
 from flows.info import TOPICS, figures
+from flows.registry import default_registry
 from storage import contacts, people
 from storage.database import Database
 from tests.chat import Chat

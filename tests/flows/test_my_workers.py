@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from flows.catalog import default_registry
 from flows.engine import Engine
+from flows.registry import default_registry
 from storage.database import Database
 from tests.chat import Chat
 from tests.factories import add_payment, add_staff, add_worker

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from flows.catalog import default_registry
 from flows.engine import Engine
+from flows.registry import default_registry
 from storage import audit
 from storage.database import Database
 from storage.models import Payment

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
+from flows.registry import default_registry
 from storage.database import Database
 from storage.models import AuditEvent, Worker
 from tests.chat import Chat

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
+from flows.registry import default_registry
 from flows.text import command_word, is_yes, verb_of
 from rules.age import age_on
 from rules.dates import InvalidDateError, parse_date

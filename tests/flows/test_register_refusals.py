@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.export import export_csv
-from flows.catalog import default_registry
 from flows.engine import Engine
+from flows.flow_options import FlowOptions
 from flows.i18n import Translator
-from flows.options import FlowOptions
+from flows.registry import default_registry
 from storage.database import Database
 from storage.models import Worker
 from tests.chat import Chat

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot import cli
-from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.i18n import Translator
+from flows.registry import default_registry
 from storage import contacts, villages
 from storage.database import Database
 from storage.models import AuditEvent, OutboundMessage, Worker

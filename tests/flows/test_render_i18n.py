@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.i18n import DEFAULT_LANGUAGE, MissingMessageError, Translator, long_date, money, month_year, supported
-from flows.messages import Option, Reply
 from flows.render import numbered, reply_hint, split_text
+from flows.turn import Option, Reply
 
 ID = Translator("id")
 EN = Translator("en")

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules.coverage import Membership, covered_months, membership_on, month_end, month_start
-from rules.membership import ACTIVE, DECEASED, IN_ARREARS, LAPSED, NOT_ACTIVE
+from rules.membership_status import ACTIVE, DECEASED, IN_ARREARS, LAPSED, NOT_ACTIVE
 
 DAY = timedelta(days=1)
 YEAR_2026 = covered_months([(date(2026, 1, 1), 12)])

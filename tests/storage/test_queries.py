@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from storage import audit, contacts, conversations, inbox, people, villages
+from storage import audit, contacts, conversations, people, received_messages, villages
 from storage.models import Contact, Person, Role
 from tests.factories import add_village
 
@@ -48,12 +48,12 @@ async def test_get_or_create_contact_creates_once(database):
 async def test_record_received_reports_a_redelivery(database):
     async with database.transaction() as session:
         contact = await contacts.get_or_create_contact(session, "telegram", "1001")
-        assert await inbox.record_received(session, "telegram", "update-7", contact.id) is True
-        assert await inbox.record_received(session, "telegram", "update-7", contact.id) is False
+        assert await received_messages.record_received(session, "telegram", "update-7", contact.id) is True
+        assert await received_messages.record_received(session, "telegram", "update-7", contact.id) is False
     async with database.transaction() as session:
-        assert await inbox.record_received(session, "telegram", "update-7", contact.id) is False
-        assert await inbox.record_received(session, "whatsapp", "update-7", None) is True
-        assert await inbox.record_received(session, "telegram", "update-8", None) is True
+        assert await received_messages.record_received(session, "telegram", "update-7", contact.id) is False
+        assert await received_messages.record_received(session, "whatsapp", "update-7", None) is True
+        assert await received_messages.record_received(session, "telegram", "update-8", None) is True
 
 
 # -- people and roles ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from bot.telegram.botapi import file_url_for
 from bot.telegram.inbound import to_inbound
 from bot.telegram.render import MAX_TEXT, Outgoing, message_parts, render
-from flows.messages import CHOICE, PHONE, Media, Option, Reply
+from flows.turn import CHOICE, PHONE, Media, Option, Reply
 from tests.bot.telegram import tg
 
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 from bot.telegram.botapi import make_bot
 from bot.telegram.render import Outgoing
 from bot.telegram.sender import SendLimits, SlidingWindow, TelegramSender, TokenBucket
-from flows.catalog import default_registry
 from flows.engine import Engine
 from flows.model import Context, Flow, Outcome
+from flows.registry import default_registry
 from storage import contacts
 from tests.bot.telegram import tg
 from tests.bot.telegram.harness import FAST, settings_for, webhook

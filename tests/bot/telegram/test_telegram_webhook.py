@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from bot.channels import enabled_channels
+from bot.enabled_channels import enabled_channels
 from bot.settings import Settings
 from bot.web import create_app
 from flows.engine import Engine

@@ -7,15 +7,15 @@ import asyncio
 import httpx
 from sqlalchemy import func, select
 
-from bot.channels import enabled_channels
+from bot.enabled_channels import enabled_channels
 from bot.settings import Settings
 from bot.web import create_app
 from bot.whatsapp.channel import MAX_TWIML_PARTS
 from bot.whatsapp.render import MAX_BODY
-from flows.catalog import default_registry
 from flows.engine import Engine
-from flows.messages import DOCUMENT
 from flows.model import Context, Flow, Outcome, Step
+from flows.registry import default_registry
+from flows.turn import DOCUMENT
 from storage import contacts, conversations, outbox
 from storage.models import Contact, ReceivedMessage
 from tests.bot.whatsapp.phone import (

@@ -12,7 +12,7 @@ from bot.whatsapp.outbound import retry_delay
 from bot.whatsapp.render import MAX_BODY, reply_parts, twiml
 from bot.whatsapp.window import FREE_FORM, SKIP, TEMPLATE, decide
 from flows.i18n import catalogue, placeholders
-from flows.messages import Inbound, Media, Option, Reply
+from flows.turn import Inbound, Media, Option, Reply
 from storage.models import Contact
 
 NOW = datetime(2026, 8, 5, 2, 0, tzinfo=UTC)

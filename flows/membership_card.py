@@ -7,7 +7,7 @@ from datetime import date
 from flows.model import Context
 from rules.contribution import monthly_contribution
 from rules.coverage import Membership, arrears_end, covered_months, membership_on
-from rules.membership import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
+from rules.membership_status import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
 from rules.nik import mask_nik
 from rules.occupations import PU, sector_of
 from storage import payments

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.membership import ARREARS_MONTHS, STATUSES
+from rules.membership_status import ARREARS_MONTHS, STATUSES
 
 
 def test_the_status_words_the_users_expect():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.channel import Channel
+from bot.channel_protocol import Channel
 from bot.settings import Settings
 from flows.engine import Engine
 from storage.database import Database

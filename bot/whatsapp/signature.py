@@ -23,7 +23,7 @@ async def read_form(request: Request) -> FormData:
     return FormData(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
-class WebhookVerifier:
+class SignatureVerifier:
     """Validates Twilio webhooks with the account's auth token and the configured public URL."""
 
     def __init__(self, auth_token: str, public_url: str | None) -> None:

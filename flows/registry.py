@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from flows.check_status import status_check_flow, status_flow, status_own_flow, status_staff_flow
+from flows.flow_options import FlowOptions
 from flows.info import info_flow
 from flows.language import language_flow
 from flows.menu import menu_flow
 from flows.model import Registry
 from flows.my_workers import my_workers_flow
-from flows.options import FlowOptions
 from flows.payment import payment_flow
 from flows.register import register_flow
 from flows.report import report_flow
-from flows.status import status_check_flow, status_flow, status_own_flow, status_staff_flow
 
 
 def default_registry(options: FlowOptions | None = None) -> Registry:

@@ -76,7 +76,7 @@ async def test_undelivered_keeps_the_error_code_without_opting_out(phone: Phone,
 
 async def test_an_unknown_sid_is_answered_200_and_logged_by_sid_only(phone: Phone, caplog):
     sid = "SM" + "f" * 32
-    with caplog.at_level("INFO", logger="kader.whatsapp.status"):
+    with caplog.at_level("INFO", logger="kader.whatsapp.delivery"):
         response = await phone.post(_callback(sid, "delivered"), path=PATH)
     assert response.status_code == 200
     [record] = [r for r in caplog.records if "unknown" in r.getMessage()]

@@ -1,4 +1,4 @@
-"""Twilio's status callbacks: a message's delivery state moves forward, never back; 21610 opts the contact out."""
+"""Twilio delivery callbacks: a message's delivery state moves forward, never back; 21610 opts the contact out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot.whatsapp.inbound import CHANNEL
 from storage import contacts, outbox
 from storage.database import Database
 
-log = logging.getLogger("kader.whatsapp.status")
+log = logging.getLogger("kader.whatsapp.delivery")
 
 UPDATED = "updated"
 UNCHANGED = "unchanged"
@@ -17,7 +17,7 @@ UNKNOWN = "unknown"
 IGNORED = "ignored"
 
 
-async def record_status(database: Database, sid: str, status: str, error_code: str | None = None) -> str:
+async def record_delivery_status(database: Database, sid: str, status: str, error_code: str | None = None) -> str:
     """Applies one callback (MessageSid, MessageStatus, ErrorCode) to its outbound_message row; says what happened."""
     status = status.strip().lower()
     error_code = (error_code or "").strip() or None

@@ -7,14 +7,14 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from flows.lookup import lookup_steps, picked_worker_id, selected_worker_id, visible_villages, worker_choice
-from flows.membership_view import describe, describe_briefly, membership_of
-from flows.messages import PHONE
+from flows.membership_card import describe, describe_briefly, membership_of
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
 from flows.register import nik_refusal
+from flows.turn import PHONE
+from flows.worker_lookup import lookup_steps, picked_worker_id, selected_worker_id, visible_villages, worker_choice
 from rules.coverage import covered_months, membership_on
 from rules.dates import InvalidDateError, parse_date
-from rules.membership import STATUSES
+from rules.membership_status import STATUSES
 from rules.nik import InvalidNikError, parse_nik
 from storage import audit, payments, workers
 
