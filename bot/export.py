@@ -10,7 +10,7 @@ from typing import TextIO
 
 from openpyxl import Workbook
 
-from flows.membership_card import monthly_amount
+from rules.contribution import monthly_amount
 from rules.coverage import covered_months, membership_on
 from rules.occupations import OTHER
 from storage import payments

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from flows.lookup_limits import FAILED_LOOKUP, blocked_until, wait_text
 from flows.membership_card import describe, describe_briefly, membership_of
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
-from flows.register import nik_refusal
+from flows.shared_parsers import nik_refusal
 from flows.turn import PHONE
 from flows.worker_lookup import lookup_steps, picked_worker_id, selected_worker_id, visible_villages, worker_choice
 from rules.coverage import covered_months, membership_on
@@ -22,9 +22,6 @@ STATUS = "status"
 STATUS_STAFF = "status_staff"
 STATUS_OWN = "status_own"
 STATUS_CHECK = "status_check"
-FAILED = "status_lookup_failed"
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(hours=1)
 
 
 async def _audit(ctx: Context, action: str, worker_id: int | None, **details: Any) -> None:
@@ -38,19 +35,6 @@ async def _audit(ctx: Context, action: str, worker_id: int | None, **details: An
         details=details,
         at=ctx.now,
     )
-
-
-async def _blocked_until(ctx: Context) -> Any:
-    since = ctx.now - FAILURE_WINDOW
-    if await audit.count_since(ctx.session, FAILED, ctx.contact.id, since) < MAX_FAILURES:
-        return None
-    oldest = await audit.oldest_since(ctx.session, FAILED, ctx.contact.id, since)
-    return (oldest or ctx.now) + FAILURE_WINDOW
-
-
-def _wait_text(ctx: Context, until: Any) -> str:
-    minutes = max(1, math.ceil((until - ctx.now).total_seconds() / 60))
-    return ctx.t("status.check.wait", minutes=minutes)
 
 
 # -- the router ---------------------------------------------------------------------------
@@ -67,9 +51,9 @@ async def _route(ctx: Context) -> Outcome:
             return Outcome(texts=[describe(ctx, own[0], membership, full_nik=True)], then="menu")
         if own:
             return Outcome(then=STATUS_OWN, carry={"own": [[w.id, w.name] for w in own]})
-    until = await _blocked_until(ctx)
+    until = await blocked_until(ctx)
     if until is not None:
-        return Outcome(texts=[_wait_text(ctx, until)], then="menu")
+        return Outcome(texts=[wait_text(ctx, until)], then="menu")
     return Outcome(then=STATUS_CHECK)
 
 
@@ -184,14 +168,14 @@ def _parse_check_birth(text: str, ctx: Context) -> Parsed:
 
 
 async def _check(ctx: Context) -> Outcome:
-    until = await _blocked_until(ctx)
+    until = await blocked_until(ctx)
     if until is not None:
-        return Outcome(texts=[_wait_text(ctx, until)], then="menu")
+        return Outcome(texts=[wait_text(ctx, until)], then="menu")
     worker = await workers.find_by_nik(ctx.session, str(ctx.answers["nik"]))
     if worker is None or worker.birth_date != date.fromisoformat(ctx.answers["birth_date"]):
-        await _audit(ctx, FAILED, None)
-        until = await _blocked_until(ctx)
-        text = _wait_text(ctx, until) if until is not None else ctx.t("status.check.no_match")
+        await _audit(ctx, FAILED_LOOKUP, None)
+        until = await blocked_until(ctx)
+        text = wait_text(ctx, until) if until is not None else ctx.t("status.check.no_match")
         return Outcome(texts=[text], then="menu")
     await _audit(ctx, "status_lookup", worker.id, mode="nik_birth_date")
     return Outcome(texts=[describe_briefly(ctx, worker, await membership_of(ctx, worker))], then="menu")

@@ -1,15 +1,14 @@
-"""How a worker's membership is told: status word, protection, what is due next, in the user's language."""
+"""The status card: a worker's status word, protection and what is due next, in the user's language."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from flows.model import Context
-from rules.contribution import monthly_contribution
+from rules.contribution import monthly_amount
 from rules.coverage import Membership, arrears_end, covered_months, membership_on
 from rules.membership_status import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
 from rules.nik import mask_nik
-from rules.occupations import PU, sector_of
 from storage import payments
 from storage.models import Worker
 
@@ -18,19 +17,6 @@ async def membership_of(ctx: Context, worker: Worker) -> Membership:
     """The worker's membership today, from their payments."""
     paid = await payments.paid_months(ctx.session, worker.id)
     return membership_on(ctx.today(worker.village_code), covered_months(paid), worker.deceased_on)
-
-
-def monthly_amount(worker: Worker, month: date) -> int | None:
-    """The worker's contribution for a month, or None for PU (the branch office sets it)."""
-    if worker.segment == PU:
-        return None
-    return monthly_contribution(
-        worker.declared_income,
-        worker.programmes.split(","),
-        month,
-        sector=sector_of(worker.occupation),
-        payer=worker.payer,
-    ).total
 
 
 def _months_from(first: date, last: date) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flows.membership_card import membership_of, monthly_amount
+from flows.membership_card import membership_of
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
 from flows.text import BACK, fold, free_text, is_yes
 from flows.worker_lookup import lookup_steps, selected_worker_id
 from rules.amounts import read_rupiah
+from rules.contribution import monthly_amount
 from rules.coverage import Membership, month_start
 from rules.membership_status import DECEASED, LAPSED, NOT_ACTIVE
 from rules.months import add_months

@@ -6,6 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+from rules.occupations import PU, sector_of
 
 JKK = "JKK"
 JKM = "JKM"
@@ -193,3 +196,26 @@ def declare_income(amount: int, rates: Rates = DEFAULT_RATES) -> DeclaredIncome:
 def minimum_monthly(programmes: Iterable[str] = (JKK, JKM), rates: Rates = DEFAULT_RATES) -> int:
     """Contribution at the minimum income with no discount (Rp16,800; Rp36,800 with JHT)."""
     return monthly_contribution(rates.income_min, programmes, date(2000, 1, 1), rates=rates, discounts=()).total
+
+
+class WorkerTerms(Protocol):
+    """What prices a registered worker's month: segment, declared income, programmes, occupation and payer."""
+
+    segment: str
+    declared_income: int
+    programmes: str
+    occupation: str
+    payer: str
+
+
+def monthly_amount(worker: WorkerTerms, month: date) -> int | None:
+    """A registered worker's contribution for one month, or None for PU (the branch office sets it)."""
+    if worker.segment == PU:
+        return None
+    return monthly_contribution(
+        worker.declared_income,
+        worker.programmes.split(","),
+        month,
+        sector=sector_of(worker.occupation),
+        payer=worker.payer,
+    ).total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +20,7 @@ from rules.contribution import (
     Rates,
     declare_income,
     minimum_monthly,
+    monthly_amount,
     monthly_contribution,
 )
 
@@ -301,3 +302,25 @@ def test_declared_income_is_a_valid_step_at_or_above_typed(typed: int) -> None:
     assert declared.raised_from == (None if declared.amount == typed else typed)
     assert declare_income(declared.amount).raised_from is None
     assert monthly_contribution(declared.amount, BASIC, BEFORE_DISCOUNT).total >= 16_800
+
+
+@dataclass
+class Terms:
+    segment: str = "BPU"
+    declared_income: int = 1_000_000
+    programmes: str = "JKK,JKM"
+    occupation: str = "petani"
+    payer: str = "worker"
+
+
+def test_a_workers_month_is_priced_by_their_own_terms() -> None:
+    assert monthly_amount(Terms(), BEFORE_DISCOUNT) == 16_800
+    assert monthly_amount(Terms(declared_income=2_000_000, programmes="JKK,JKM,JHT"), BEFORE_DISCOUNT) == 66_800
+    assert monthly_amount(Terms(segment="PU"), BEFORE_DISCOUNT) is None  # the branch office sets a PU contribution
+
+
+def test_a_transport_workers_month_gets_the_discount_of_that_month_unless_the_village_pays() -> None:
+    driver = Terms(occupation="ojek_sopir")
+    assert monthly_amount(driver, date(2026, 3, 1)) == 8_400
+    assert monthly_amount(driver, date(2027, 4, 1)) == 16_800
+    assert monthly_amount(replace(driver, payer="village"), date(2026, 3, 1)) == 16_800

@@ -1,0 +1,208 @@
+"""What each registration question offers: its choices, the figures in its prompt, and when it is asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.model import Choice, Context
+from flows.register.answers import (
+    BASIC,
+    PAYERS,
+    RELATIONS,
+    WITH_JHT,
+    contribution_for,
+    income_of,
+    is_pu,
+    nik_birth_date,
+    typed_birth_date,
+)
+from rules.contribution import DEFAULT_RATES
+from rules.nik import FEMALE
+from rules.occupations import BPU, OCCUPATIONS, OTHER, PU, may_be_wage_earner
+
+# After a mismatch with the NIK, the words of the two answers as the labels put them ("(sesuai NIK)").
+_NIK_WORDS = ("sesuai nik", "nik", "ikut nik", "pakai nik", "as in the nik", "as on the nik", "the nik")
+_KEEP_WORDS = ("yang saya ketik", "yang diketik", "sudah benar", "as i typed", "as typed", "is right")
+
+# -- who and where ------------------------------------------------------------------------
+
+
+def village_choices(ctx: Context) -> list[Choice]:
+    """The villages the cadre serves."""
+    staff = ctx.staff
+    if staff is None:
+        return []
+    return [Choice(code, label=f"{name} ({code})") for code, name in staff.villages]
+
+
+def several_villages(ctx: Context) -> bool:
+    """Whether the cadre serves more than one village, so the village is asked."""
+    return ctx.staff is not None and len(ctx.staff.village_codes) > 1
+
+
+def admin_without_villages(ctx: Context) -> bool:
+    """Whether an admin with no villages of their own must type the village code."""
+    return ctx.staff is not None and ctx.staff.is_admin and not ctx.staff.village_codes
+
+
+# -- birth date and sex, checked against the NIK ------------------------------------------
+
+
+def birth_prompt(ctx: Context) -> dict[str, Any]:
+    """The NIK's birth date, offered as the answer."""
+    return {"nik_date": ctx.t.date(nik_birth_date(ctx))}
+
+
+def birth_differs(ctx: Context) -> bool:
+    """Whether the typed birth date differs from the NIK's, so the cadre confirms which is right."""
+    return "birth_date" in ctx.answers and ctx.answers["birth_date"] != ctx.answers["nik"]["birth_date"]
+
+
+def birth_confirm_prompt(ctx: Context) -> dict[str, Any]:
+    """The typed date and the NIK's date, side by side."""
+    return {"typed": ctx.t.date(typed_birth_date(ctx)), "nik_date": ctx.t.date(nik_birth_date(ctx))}
+
+
+def birth_confirm_choices(ctx: Context) -> list[Choice]:
+    """Keep the typed date, or use the NIK's."""
+    params = birth_confirm_prompt(ctx)
+    return [
+        Choice("typed", label=ctx.t("register.birth_confirm.keep", date=params["typed"]), aliases=_KEEP_WORDS),
+        Choice("nik", label=ctx.t("register.birth_confirm.use_nik", date=params["nik_date"]), aliases=_NIK_WORDS),
+    ]
+
+
+def sex_label(sex: str, ctx: Context) -> str:
+    """"Perempuan" or "Laki-laki" in the user's language."""
+    return ctx.t("register.sex.female" if sex == FEMALE else "register.sex.male")
+
+
+def sex_choices(ctx: Context) -> list[Choice]:
+    """Female or male."""
+    return [
+        Choice("F", "register.sex.female", aliases=("p", "perempuan", "wanita", "female", "woman")),
+        Choice("M", "register.sex.male", aliases=("l", "laki", "laki laki", "pria", "male", "man")),
+    ]
+
+
+def sex_prompt(ctx: Context) -> dict[str, Any]:
+    """The sex the NIK says."""
+    return {"nik_sex": sex_label(ctx.answers["nik"]["sex"], ctx)}
+
+
+def sex_differs(ctx: Context) -> bool:
+    """Whether the chosen sex differs from the NIK's, so the cadre confirms which is right."""
+    return "sex" in ctx.answers and ctx.answers["sex"] != ctx.answers["nik"]["sex"]
+
+
+def sex_confirm_choices(ctx: Context) -> list[Choice]:
+    """Keep the chosen sex, or use the NIK's."""
+    chosen, nik = sex_label(ctx.answers["sex"], ctx), sex_label(ctx.answers["nik"]["sex"], ctx)
+    return [
+        Choice("chosen", label=ctx.t("register.sex_confirm.keep", sex=chosen), aliases=_KEEP_WORDS),
+        Choice("nik", label=ctx.t("register.sex_confirm.use_nik", sex=nik), aliases=_NIK_WORDS),
+    ]
+
+
+# -- work and money -----------------------------------------------------------------------
+
+_OCCUPATION_ALIASES = {
+    "ojek_sopir": ("ojek", "sopir", "supir", "driver"),
+    "keagamaan": ("marbot", "guru ngaji", "pengurus jenazah", "muazin"),
+    "perangkat_desa": ("perangkat desa", "bpd", "aparat desa"),
+    "rt_rw": ("rt", "rw", "ketua rt", "ketua rw"),
+    "buruh_tani": ("buruh tani",),
+    "buruh_harian": ("buruh harian", "buruh"),
+    OTHER: ("lain", "lainnya", "other"),
+}
+OCCUPATION_CHOICES = tuple(
+    Choice(code, f"register.occupation.{code}", aliases=_OCCUPATION_ALIASES.get(code, ())) for code in OCCUPATIONS
+)
+
+
+def other_occupation(ctx: Context) -> bool:
+    """Whether the occupation is none of the listed ones, so it is typed."""
+    return ctx.answers.get("occupation") == OTHER
+
+
+def may_be_pu(ctx: Context) -> bool:
+    """Whether the occupation is a village official's, who may be registered as a wage earner (PU)."""
+    return may_be_wage_earner(str(ctx.answers.get("occupation", "")))
+
+
+def segment_choices(ctx: Context) -> list[Choice]:
+    """Non-wage (BPU) or wage earner (PU)."""
+    return [
+        Choice(BPU, "register.segment.bpu", aliases=("bpu",)),
+        Choice(PU, "register.segment.pu", aliases=("pu",)),
+    ]
+
+
+def income_prompt(ctx: Context) -> dict[str, Any]:
+    """The lowest and highest income that can be declared."""
+    return {"minimum": ctx.t.money(DEFAULT_RATES.income_min), "maximum": ctx.t.money(DEFAULT_RATES.income_max)}
+
+
+def payer_choices(ctx: Context) -> list[Choice]:
+    """The village budget, the worker, or a sponsor."""
+    aliases = {"village": ("desa", "apbdes"), "worker": ("sendiri", "pekerja", "mandiri"), "sponsor": ("donatur",)}
+    return [Choice(p, f"register.payer.{p}", aliases=aliases[p]) for p in PAYERS]
+
+
+def sponsor_pays(ctx: Context) -> bool:
+    """Whether a sponsor pays, so the sponsor's name is asked."""
+    return ctx.answers.get("payer") == "sponsor"
+
+
+def programme_prompt(ctx: Context) -> dict[str, Any]:
+    """The declared income, with notes on raising or rounding it, PU pricing and a discount that applies."""
+    income = ctx.answers["income"]
+    notes = []
+    if income.get("raised"):
+        below = income["typed"] < DEFAULT_RATES.income_min
+        key = "register.income.raised_minimum" if below else "register.income.rounded"
+        notes.append(ctx.t(key, typed=ctx.t.money(income["typed"]), amount=ctx.t.money(income["amount"])))
+    if is_pu(ctx):
+        notes.append(ctx.t("register.programmes.pu_note"))
+    basic = contribution_for(ctx, BASIC)
+    if basic.discount:
+        notes.append(ctx.t("register.programmes.discount", name=basic.discount_name or ""))
+    return {"income": ctx.t.money(income_of(ctx)), "notes": "\n".join(notes)}
+
+
+def programme_choices(ctx: Context) -> list[Choice]:
+    """JKK + JKM, or with JHT, each with its monthly contribution."""
+    return [
+        Choice(
+            BASIC,
+            label=ctx.t("register.programmes.basic", amount=ctx.t.money(contribution_for(ctx, BASIC).total)),
+            aliases=("jkk jkm", "jkk + jkm", "dasar"),
+        ),
+        Choice(
+            WITH_JHT,
+            label=ctx.t("register.programmes.with_jht", amount=ctx.t.money(contribution_for(ctx, WITH_JHT).total)),
+            aliases=("jht", "jkk jkm jht", "jkk + jkm + jht"),
+        ),
+    ]
+
+
+# -- heir and consent ---------------------------------------------------------------------
+
+
+def relation_choices(ctx: Context) -> list[Choice]:
+    """How the heir is related to the worker."""
+    aliases = {
+        "pasangan": ("suami", "istri", "isteri", "husband", "wife", "spouse"),
+        "anak": ("child", "son", "daughter"),
+        "orang_tua": ("ayah", "ibu", "bapak", "parent", "father", "mother"),
+        "saudara": ("kakak", "adik", "sibling", "brother", "sister"),
+        "lainnya": ("lain", "other"),
+    }
+    return [Choice(r, f"register.relation.{r}", aliases=aliases[r]) for r in RELATIONS]
+
+
+def consent_choices(ctx: Context) -> list[Choice]:
+    """Only agreement: anything else is refused by parse_consent."""
+    # A picked choice is stored as the answer, so a "no" choice would go on to the summary (and a "ya" there would
+    # save without consent).
+    return [Choice("yes", "register.consent.yes")]
