@@ -1,4 +1,4 @@
-"""`kader poll` and `kader telegram set-webhook | delete-webhook | webhook-info` (registered by bot/cli.py).
+"""`kader poll` and `kader telegram set-webhook | delete-webhook | webhook-info`.
 
 Only argparse is imported here, so other commands do not pay for importing python-telegram-bot.
 """
@@ -9,39 +9,31 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
 from typing import Any
 
+from bot.commands.base import CommandError, add_command, add_database_option, database_url
 from bot.settings import Settings
 
-CommandFactory = Callable[[Any, str, str], argparse.ArgumentParser]
 
-
-def add_telegram_commands(commands: Any, command: CommandFactory) -> None:
+def register(commands: Any) -> None:
     """Adds `poll` and the `telegram` group to the `kader` parser."""
-    poll = command(commands, "poll", "run the Telegram bot by long polling (for a host with no public URL)")
+    poll = add_command(commands, "poll", "run the Telegram bot by long polling (for a host with no public URL)")
     poll.add_argument("--drop-pending", action="store_true", help="discard updates that waited while the bot was down")
-    poll.add_argument("--database", metavar="URL", help="database URL (default: $DATABASE_URL or kader.db)")
+    add_database_option(poll)
     poll.set_defaults(run=_poll, is_async=True)
 
-    telegram = command(commands, "telegram", "Telegram Bot API setup")
+    telegram = add_command(commands, "telegram", "Telegram Bot API setup")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", metavar="COMMAND", required=True)
-    set_hook = command(
+    set_hook = add_command(
         telegram_commands, "set-webhook", "register PUBLIC_URL/telegram/webhook with TELEGRAM_WEBHOOK_SECRET"
     )
     set_hook.add_argument("--drop-pending", action="store_true", help="discard updates waiting at Telegram")
     set_hook.set_defaults(run=_set_webhook, is_async=True)
-    delete_hook = command(telegram_commands, "delete-webhook", "remove the webhook (then run `kader poll`)")
+    delete_hook = add_command(telegram_commands, "delete-webhook", "remove the webhook (then run `kader poll`)")
     delete_hook.add_argument("--drop-pending", action="store_true", help="discard updates waiting at Telegram")
     delete_hook.set_defaults(run=_delete_webhook, is_async=True)
-    info = command(telegram_commands, "webhook-info", "show the registered webhook and pending updates")
+    info = add_command(telegram_commands, "webhook-info", "show the registered webhook and pending updates")
     info.set_defaults(run=_webhook_info, is_async=True)
-
-
-def _command_error(message: str) -> Exception:
-    from bot.cli import CommandError
-
-    return CommandError(message)
 
 
 async def _poll(args: argparse.Namespace, settings: Settings) -> int:
@@ -52,8 +44,8 @@ async def _poll(args: argparse.Namespace, settings: Settings) -> int:
     from bot.telegram.channel import TelegramChannel
 
     if not settings.telegram_bot_token:
-        raise _command_error("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token")
-    database = prepare_database(getattr(args, "database", None) or settings.database_url)
+        raise CommandError("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token")
+    database = prepare_database(database_url(args, settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
@@ -75,7 +67,7 @@ async def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
         await channel.poll(stop, drop_pending=args.drop_pending, on_ready=ready)
     except TelegramError as error:
-        raise _command_error(explain(error, settings)) from error
+        raise CommandError(explain(error, settings)) from error
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
@@ -90,7 +82,7 @@ async def _set_webhook(args: argparse.Namespace, settings: Settings) -> int:
     try:
         info = await set_webhook(settings, drop_pending=args.drop_pending)
     except TelegramSetupError as error:
-        raise _command_error(str(error)) from error
+        raise CommandError(str(error)) from error
     print(f"webhook set: {info.url} (pending updates: {info.pending_update_count})")
     return 0
 
@@ -101,7 +93,7 @@ async def _delete_webhook(args: argparse.Namespace, settings: Settings) -> int:
     try:
         info = await delete_webhook(settings, drop_pending=args.drop_pending)
     except TelegramSetupError as error:
-        raise _command_error(str(error)) from error
+        raise CommandError(str(error)) from error
     print(f"webhook deleted (pending updates: {info.pending_update_count}); run `kader poll` to receive them")
     return 0
 
@@ -112,7 +104,7 @@ async def _webhook_info(_args: argparse.Namespace, settings: Settings) -> int:
     try:
         info = await webhook_info(settings)
     except TelegramSetupError as error:
-        raise _command_error(str(error)) from error
+        raise CommandError(str(error)) from error
     print(f"url: {info.url or '(none: updates wait for `kader poll`)'}")
     print(f"pending updates: {info.pending_update_count}")
     if info.allowed_updates:

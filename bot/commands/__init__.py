@@ -1,0 +1,1 @@
+"""The `kader` command groups, each registering itself on the parser."""

@@ -1,0 +1,49 @@
+"""`kader export workers`: data for the branch office."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.commands.base import CommandError, add_command, add_database_option, database_url, known_village
+from bot.settings import Settings
+
+
+def register(commands: Any) -> None:
+    """Adds the `export` group to the `kader` parser."""
+    export = add_command(commands, "export", "export data for the branch office")
+    export_commands = export.add_subparsers(dest="export_command", metavar="COMMAND", required=True)
+    workers = add_command(export_commands, "workers", "one row per registered worker (CSV to stdout by default)")
+    workers.add_argument("--village", metavar="CODE", help="only this Kemendagri village")
+    workers.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="file format (default csv)")
+    workers.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    add_database_option(workers)
+    workers.set_defaults(run=_export_workers, is_async=True)
+
+
+async def _export_workers(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from bot.export import export_csv, export_xlsx
+    from bot.runtime import prepare_database
+
+    village = known_village(args.village).code if args.village else None
+    if args.format == "xlsx" and not args.output:
+        raise CommandError("XLSX needs a file: add -o workers.xlsx")
+    database = prepare_database(database_url(args, settings))
+    today = date.today()
+    try:
+        if args.format == "xlsx":
+            count = await export_xlsx(database, Path(args.output), today, village)
+        elif args.output:
+            with open(args.output, "w", newline="", encoding="utf-8") as output:
+                count = await export_csv(database, output, today, village)
+        else:
+            count = await export_csv(database, sys.stdout, today, village)
+    finally:
+        await database.close()
+    if args.output:
+        print(f"{count} worker(s) written to {args.output}", file=sys.stderr)
+    return 0
