@@ -132,7 +132,7 @@ async def _show_for_staff(ctx: Context) -> Outcome:
     if worker is None or (scope is not None and worker.village_code not in scope):
         return Outcome(texts=[ctx.t("lookup.not_found")], then="menu")
     await _audit(ctx, "status_lookup", worker.id, mode="staff")
-    # The whole NIK only for admins and the cadre who registered the worker (DESIGN.md, "Who may do what").
+    # The whole NIK only for admins and the cadre who registered the worker (docs/architecture.md, "Roles").
     assert ctx.staff is not None
     full_nik = ctx.staff.is_admin or worker.registered_by == ctx.staff.person_id
     return Outcome(texts=[describe(ctx, worker, await membership_of(ctx, worker), full_nik=full_nik)], then="menu")
@@ -164,7 +164,7 @@ def _parse_check_birth(text: str, ctx: Context) -> Parsed:
     try:
         return Valid(parse_date(text, ctx.today()).isoformat())
     except InvalidDateError:
-        return Invalid("register.birth.invalid.format")
+        return Invalid("date.invalid.format")
 
 
 async def _check(ctx: Context) -> Outcome:

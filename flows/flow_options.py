@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FlowOptions:
-    """Configurable limits used by the flows (DOMAIN.md marks both age limits as settings)."""
+    """Configurable limits used by the flows: both age limits are settings (docs/domain.md, "Eligibility")."""
 
     min_age: int = 15
     max_age: int = 65

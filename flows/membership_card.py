@@ -39,7 +39,7 @@ def describe(ctx: Context, worker: Worker, membership: Membership, *, full_nik: 
         lines.append(t("status.card.starts", date=t.date(membership.next_due)))
     elif membership.next_due is not None:
         amount = monthly_amount(worker, membership.next_due)
-        money = t.money(amount) if amount is not None else t("register.summary.pu_contribution")
+        money = t.money(amount) if amount is not None else t("contribution.pu")
         # In arrears the first unpaid month lies in the past: it is not "the next contribution".
         key = "status.card.unpaid_since" if membership.status == IN_ARREARS else "status.card.next_due"
         lines.append(t(key, date=t.date(membership.next_due), amount=money))

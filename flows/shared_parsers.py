@@ -8,4 +8,4 @@ from rules.nik import InvalidNikError
 
 def nik_refusal(error: InvalidNikError, text: str) -> Invalid:
     """Why a typed NIK was refused, with how many digits were typed."""
-    return Invalid(f"register.nik.invalid.{error.reason}", {"digits": sum(c.isdigit() for c in text)})
+    return Invalid(f"nik.invalid.{error.reason}", {"digits": sum(c.isdigit() for c in text)})

@@ -1,4 +1,4 @@
-"""JKM and JKK benefit figures (DOMAIN.md, marked [H]) and the income-based JKK amounts."""
+"""JKM and JKK benefit figures (docs/domain.md, marked [H]) and the income-based JKK amounts."""
 
 from __future__ import annotations
 

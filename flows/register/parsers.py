@@ -87,7 +87,7 @@ def birth_date_parser(options: FlowOptions) -> Any:
             try:
                 born = parse_date(text, village_today(ctx))
             except InvalidDateError:
-                return Invalid("register.birth.invalid.format")
+                return Invalid("date.invalid.format")
         refused = _age_check(born, ctx, options)
         return refused or Valid(born.isoformat())
 

@@ -65,7 +65,7 @@ async def save_registration(ctx: Context) -> Outcome:
         details={"village": new.village_code, "registration_number": worker.registration_number},
     )
     amount = None if new.segment == PU else contribution_for(ctx, ",".join(new.programmes)).total
-    due = ctx.t.money(amount) if amount is not None else ctx.t("register.summary.pu_contribution")
+    due = ctx.t.money(amount) if amount is not None else ctx.t("contribution.pu")
     await _notify_worker(ctx, worker.id, new, str(worker.registration_number), amount)
     key = "register.saved.done" if amount is not None else "register.saved.done_pu"
     text = ctx.t(key, number=worker.registration_number, name=new.name, amount=due)
@@ -80,7 +80,7 @@ async def _notify_worker(ctx: Context, worker_id: int, new: NewWorker, number: s
         if contact.id == ctx.contact.id or not contacts.is_reachable_for_proactive(contact):
             continue
         t = type(ctx.t)(contact.language)
-        due = t.money(amount) if amount is not None else t("register.summary.pu_contribution")
+        due = t.money(amount) if amount is not None else t("contribution.pu")
         body = t("register.worker_notice", name=new.name, number=number, amount=due)
         await outbox.enqueue(
             ctx.session,

@@ -63,7 +63,7 @@ def show_programmes(value: Any, ctx: Context) -> str:
     """The programmes with their monthly contribution (set by the branch office for PU)."""
     names = " + ".join(str(value).split(","))
     if is_pu(ctx):
-        return f"{names} ({ctx.t('register.summary.pu_contribution')})"
+        return f"{names} ({ctx.t('contribution.pu')})"
     return f"{names}: {ctx.t.money(contribution_for(ctx, str(value)).total)} {ctx.t('register.summary.per_month')}"
 
 

@@ -113,18 +113,18 @@ def summary_lines(text: str) -> list[str]:
 # -- NIK ---------------------------------------------------------------------------------------------
 
 NIK_REFUSALS = {
-    "6310 0545 0880 001": ID("register.nik.invalid.length", digits=15),  # a digit short
-    "63100545088000ab": ID("register.nik.invalid.digits"),
-    "6310054508800001x": ID("register.nik.invalid.digits"),  # 16 digits and a letter: the letter is wrong
-    "9910054508800001": ID("register.nik.invalid.region"),
-    "6310053208800001": ID("register.nik.invalid.date"),  # 32 August
-    "6310054508800000": ID("register.nik.invalid.serial"),
+    "6310 0545 0880 001": ID("nik.invalid.length", digits=15),  # a digit short
+    "63100545088000ab": ID("nik.invalid.digits"),
+    "6310054508800001x": ID("nik.invalid.digits"),  # 16 digits and a letter: the letter is wrong
+    "9910054508800001": ID("nik.invalid.region"),
+    "6310053208800001": ID("nik.invalid.date"),  # 32 August
+    "6310054508800000": ID("nik.invalid.serial"),
 }
 
 
 async def test_a_nik_that_cannot_be_right_is_refused_with_its_own_reason(engine, database, cadre):
     assert (
-        len({ID(f"register.nik.invalid.{r}", digits=15) for r in ("length", "digits", "region", "date", "serial")}) == 5
+        len({ID(f"nik.invalid.{r}", digits=15) for r in ("length", "digits", "region", "date", "serial")}) == 5
     )
     chat = new_chat(engine)
     await reach(chat, database, "nik")
@@ -176,8 +176,8 @@ async def test_a_birth_date_outside_the_limits_is_refused_with_the_reason(engine
         ("5 Agustus 2030", ID("register.birth.invalid.future")),
         ("23-11-2011", "Umur pekerja 14 tahun. Program ini untuk umur 15 sampai 65 tahun"),
         ("22-11-1960", "Umur pekerja 66 tahun. Program ini untuk umur 15 sampai 65 tahun"),
-        ("kemarin", ID("register.birth.invalid.format")),
-        ("31-02-1980", ID("register.birth.invalid.format")),
+        ("kemarin", ID("date.invalid.format")),
+        ("31-02-1980", ID("date.invalid.format")),
     ):
         shown = await refused(chat, database, typed, "birth_date")
         assert shown.startswith(message), typed
