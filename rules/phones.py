@@ -9,8 +9,13 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 INDONESIA = 62
 _MAX_INPUT = 64
-_SEPARATORS = re.compile(r"[\s.\-()/]+")
-_DIGITS = re.compile(r"\+?[0-9]+", re.ASCII)
+# The usual ways to write a number: digit groups apart by spaces, or by one dot or one dash each; one leading "+";
+# brackets around the area code, after the country code if one is given: "+62 (812) 3456-7890", "(0812) 3456 7890".
+_SEPARATOR = r"(?:\s+|[.\-])"
+_GROUPS = rf"[0-9]+(?:{_SEPARATOR}[0-9]+)*"
+_COUNTRY = r"(?:\+[0-9]{1,3}|62|0062)"
+_USUAL_FORM = re.compile(rf"\+?{_GROUPS}|(?:{_COUNTRY}{_SEPARATOR}?|\+)?\([0-9]+\)(?:{_SEPARATOR}?{_GROUPS})?")
+_SEPARATORS = re.compile(r"[\s.\-()]+")
 _E164 = re.compile(r"\+[0-9]{10,15}", re.ASCII)
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
@@ -25,10 +30,13 @@ class InvalidPhoneError(ValueError):
         self.reason = reason
 
 
-def _compact(text: str) -> str:
+def _compact(text: str) -> str | None:
+    """The digits (and a leading "+") of a number written in a usual form, or None when it is not."""
     value = text.strip()
     if value.lower().startswith("whatsapp:"):
         value = value[len("whatsapp:") :]
+    if not _USUAL_FORM.fullmatch(value):
+        return None
     value = _SEPARATORS.sub("", value)
     if value.startswith("0062"):
         return "+" + value[2:]
@@ -42,7 +50,7 @@ def normalise_mobile(text: str) -> str:
     if len(text) > _MAX_INPUT:
         raise InvalidPhoneError(text[:_MAX_INPUT], "format")
     compact = _compact(text)
-    if not _DIGITS.fullmatch(compact):
+    if compact is None:
         raise InvalidPhoneError(text, "format")
     try:
         number = phonenumbers.parse(compact, "ID")

@@ -58,10 +58,73 @@ def test_every_month_by_its_name_in_both_languages(month):
 
 
 @pytest.mark.parametrize(
-    ("word", "month"), [("Peb", 2), ("Pebruari", 2), ("Mrt", 3), ("Nop", 11), ("Nopember", 11), ("Okt", 10)]
+    ("word", "month"),
+    [
+        ("Peb", 2),
+        ("Pebruari", 2),
+        ("Febr", 2),
+        ("Mrt", 3),
+        ("Nop", 11),
+        ("Nopember", 11),
+        ("Nopem", 11),
+        ("Okt", 10),
+        ("Agust", 8),
+        ("Agst", 8),
+        ("Agus", 8),
+        ("Sept", 9),
+        ("Spt", 9),
+        ("Septem", 9),
+        ("Janu", 1),
+        ("Des", 12),
+        ("Desem", 12),
+    ],
 )
 def test_old_indonesian_spellings_and_abbreviations(word, month):
     assert parse_date(f"1 {word} 1975", TODAY) == date(1975, month, 1)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "05081980",
+        "5 agust 1980",
+        "5 agst 1980",
+        "5 Agust. 1980",
+        "lima agustus 1980",
+        "Lima Agustus 1980",
+        "5 Agustus, 1980",
+        "5 agt, 1980",
+        "5-Agustus-1980",
+        "5-agt-80",
+        "5/Agustus/1980",
+        "lima-agustus-1980",
+        "five august 1980",
+        "Five August, 1980",
+    ],
+)
+def test_the_forms_added_later(typed):
+    assert parse_date(typed, TODAY) == BORN
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("satu januari 1990", date(1990, 1, 1)),
+        ("sepuluh mei 1990", date(1990, 5, 10)),
+        ("sebelas mei 1990", date(1990, 5, 11)),
+        ("dua belas mei 1990", date(1990, 5, 12)),
+        ("sembilan belas mei 1990", date(1990, 5, 19)),
+        ("dua puluh mei 1990", date(1990, 5, 20)),
+        ("dua puluh satu mei 1990", date(1990, 5, 21)),
+        ("tiga puluh satu desember 1990", date(1990, 12, 31)),
+        ("twenty-one may 1990", date(1990, 5, 21)),
+        ("thirty one december 1990", date(1990, 12, 31)),
+        ("31121990", date(1990, 12, 31)),
+        ("29022000", date(2000, 2, 29)),
+    ],
+)
+def test_days_in_words_and_eight_digits(typed, expected):
+    assert parse_date(typed, TODAY) == expected
 
 
 def test_the_month_words_hold_both_languages():
@@ -69,6 +132,31 @@ def test_the_month_words_hold_both_languages():
     assert words["agustus"] == words["august"] == words["agt"] == 8
     assert words["mei"] == words["may"] == 5
     assert words["desember"] == words["december"] == words["des"] == words["dec"] == 12
+    assert words["agust"] == words["agst"] == 8
+    assert "ju" not in words and "ma" not in words  # too short to tell June from July, March from May
+
+
+INDONESIAN_DAYS = ["satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
+
+
+def indonesian_day(day: int) -> str:
+    tens, units = divmod(day, 10)
+    if day == 10:
+        return "sepuluh"
+    if day == 11:
+        return "sebelas"
+    if tens == 1:
+        return f"{INDONESIAN_DAYS[units - 1]} belas"
+    words = [INDONESIAN_DAYS[tens - 1], "puluh"] if tens else []
+    return " ".join(words + ([INDONESIAN_DAYS[units - 1]] if units else []))
+
+
+@given(st.dates(min_value=date(1901, 1, 1), max_value=date(2099, 12, 31)), st.sampled_from([" ", "-", ", "]))
+def test_any_date_with_its_day_in_words_or_eight_digits_reads_back(day, gap):
+    assert parse_date(day.strftime("%d%m%Y"), TODAY) == day
+    month = INDONESIAN[day.month - 1]
+    separator = " " if gap == ", " else gap
+    assert parse_date(f"{indonesian_day(day.day)}{separator}{month}{gap}{day.year}", TODAY) == day
 
 
 @pytest.mark.parametrize(
@@ -98,6 +186,9 @@ def test_a_two_digit_year_depends_on_today():
     "typed",
     [
         "31-02-1980",
+        "31021980",
+        "29022001",
+        "tiga puluh satu februari 1980",
         "29-02-2001",
         "29 Februari 2001",
         "2001-02-29",
@@ -117,7 +208,28 @@ def test_a_day_that_does_not_exist_is_refused(typed):
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "kemarin", "5 Foo 1980", "05081980", "5-8", "1980", "5 Agustus", "Agustus 5, 1980", "5-8-198", "5/8/19800"],
+    [
+        "",
+        "kemarin",
+        "5 Foo 1980",
+        "5-8",
+        "1980",
+        "5 Agustus",
+        "Agustus 5, 1980",
+        "5-8-198",
+        "5/8/19800",
+        "0508198",
+        "050819800",
+        "05081980x",
+        "5 Agustus,, 1980",
+        "5 Agustus 1980 1980",
+        "lima puluh agustus 1980",
+        "x agustus 1980",
+        "dua dua agustus 1980",
+        "5 Ag 1980",  # two letters could be Agustus or nothing
+        "5 Ju 1980",  # Juni or Juli
+        "5 Agustus 1980" + " " * 60 + "x",
+    ],
 )
 def test_text_that_is_not_a_date_is_refused(typed):
     with pytest.raises(InvalidDateError):

@@ -1,4 +1,4 @@
-"""Adding calendar months: the same day of the month, clamped to the month's last day."""
+"""Adding calendar months (the same day of the month, clamped to the month's last day), and typed month counts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.months import add_months
+from rules.months import add_months, read_month_count
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,86 @@ def test_the_month_moves_by_exactly_n_and_the_day_is_kept_or_clamped(day, months
 @given(days.filter(lambda d: d.day <= 28), shifts)
 def test_there_and_back_is_the_same_day_up_to_the_28th(day, months):
     assert add_months(add_months(day, months), -months) == day
+
+
+@pytest.mark.parametrize(
+    ("typed", "months"),
+    [
+        ("1", 1),
+        ("2", 2),
+        ("12", 12),
+        ("2 bulan", 2),
+        ("3 bln", 3),
+        ("3bln", 3),
+        ("3 bln.", 3),
+        ("tiga bulan", 3),
+        ("enam bulan", 6),
+        ("dua belas bulan", 12),
+        ("12 bulan", 12),
+        ("sebulan", 1),
+        ("se-bulan", 1),
+        ("se bulan", 1),
+        ("setahun", 12),
+        ("1 tahun", 12),
+        ("1 thn", 12),
+        ("satu tahun", 12),
+        ("setengah tahun", 6),
+        ("6 months", 6),
+        ("1 month", 1),
+        ("one month", 1),
+        ("six months", 6),
+        ("twelve months", 12),
+        ("a year", 12),
+        ("1 year", 12),
+        ("a month", 1),
+        ("  3  BULAN ", 3),
+    ],
+)
+def test_a_typed_number_of_months(typed, months):
+    assert read_month_count(typed) == months
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0",
+        "0 bulan",
+        "13",
+        "13 bulan",
+        "24",
+        "2 tahun",
+        "dua tahun",
+        "2 3",
+        "2 3 bulan",
+        "05-08-1980",
+        "5 Agustus 1980",
+        "",
+        "bulan",
+        "tahun",
+        "a",
+        "abc",
+        "1.5",
+        "1,5 bulan",
+        "-2",
+        "+2",
+        "tiga belas bulan",
+        "١",
+        "2" * 100,
+        "sejuta",
+        "2 juta",
+        "1 jt",
+    ],
+)
+def test_what_is_not_a_number_of_months_from_1_to_12(typed):
+    assert read_month_count(typed) is None
+
+
+@given(st.integers(1, 12), st.sampled_from(["", " ", " bulan", " bln", "bln", " months"]))
+def test_every_count_reads_back(months, unit):
+    assert read_month_count(f"{months}{unit}") == months
+
+
+@given(st.text(max_size=50))
+def test_any_text_is_a_count_from_1_to_12_or_none(text):
+    count = read_month_count(text)
+    assert count is None or 1 <= count <= 12

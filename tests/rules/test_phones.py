@@ -33,6 +33,11 @@ E164 = "+6281234567890"
         "  0812 3456 7890\n",
         "0812\u00a03456\u00a07890",
         "0062 812 3456 7890",
+        "(0812)3456 7890",
+        "(0812) 3456 7890",
+        "+62(812)3456-7890",
+        "0062 (812) 3456 7890",
+        "0812  3456  7890",
     ],
 )
 def test_every_typed_form_gives_the_same_e164(typed: str) -> None:
@@ -71,6 +76,23 @@ def test_other_operators_and_lengths(typed: str, e164: str) -> None:
         ("+62 812 3456 7890 ext 5", "format"),
         ("0812\uff13456 7890", "format"),  # a full-width digit
         ("9" * 200, "format"),
+        (".81.01//--. 19033/2.72", "format"),  # once stored as +62810119033272
+        ("0812/3456/7890", "format"),
+        ("++6281234567890", "format"),
+        ("+62 812 3456+7890", "format"),
+        ("0812+34567890", "format"),
+        ("-0812 3456 7890", "format"),
+        (".0812 3456 7890", "format"),
+        ("0812--3456-7890", "format"),
+        ("0812 -3456 7890", "format"),
+        ("0812.-3456.7890", "format"),
+        ("0812 3456 7890-", "format"),
+        ("0812 (3456) 7890", "format"),
+        ("+62812(3456)7890", "format"),
+        ("((0812)) 3456 7890", "format"),
+        ("(0812 3456 7890", "format"),
+        ("0812 3456 789O", "format"),  # a letter O
+        ("whatsapp:whatsapp:+6281234567890", "format"),
     ],
 )
 def test_refused_with_reason(typed: str, reason: str) -> None:
@@ -89,6 +111,14 @@ def test_arbitrary_text_gives_a_mobile_or_invalid_phone_error(text: str) -> None
     else:
         assert result.startswith("+628")
         assert result[1:].isdigit()
+
+
+@given(st.text(alphabet="0123456789 -.", max_size=25), st.sampled_from(["/", "--", "..", "-.", "++", "+"]))
+def test_a_slash_a_doubled_or_mixed_separator_or_an_inner_plus_is_refused(text: str, odd: str) -> None:
+    middle = len(text) // 2
+    with pytest.raises(InvalidPhoneError) as caught:
+        normalise_mobile("0812" + text[:middle] + odd + text[middle:] + "7890")
+    assert caught.value.reason == "format"
 
 
 @given(st.text(alphabet="0123456789+ -.()", max_size=25))
