@@ -48,7 +48,7 @@ async def _route(ctx: Context) -> Outcome:
         if len(own) == 1:
             membership = await membership_of(ctx, own[0])
             await _audit(ctx, "status_lookup", own[0].id, mode="own")
-            return Outcome(texts=[describe(ctx, own[0], membership, full_nik=True)], then="menu")
+            return Outcome(texts=[await describe(ctx, own[0], membership, full_nik=True)], then="menu")
         if own:
             return Outcome(then=STATUS_OWN, carry={"own": [[w.id, w.name] for w in own]})
     until = await blocked_until(ctx)
@@ -76,7 +76,7 @@ async def _show_own(ctx: Context) -> Outcome:
     worker = await workers.get_worker(ctx.session, worker_id)
     assert worker is not None
     await _audit(ctx, "status_lookup", worker.id, mode="own")
-    return Outcome(texts=[describe(ctx, worker, await membership_of(ctx, worker), full_nik=True)], then="menu")
+    return Outcome(texts=[await describe(ctx, worker, await membership_of(ctx, worker), full_nik=True)], then="menu")
 
 
 def status_own_flow() -> Flow:
@@ -135,7 +135,8 @@ async def _show_for_staff(ctx: Context) -> Outcome:
     # The whole NIK only for admins and the cadre who registered the worker (docs/architecture.md, "Roles").
     assert ctx.staff is not None
     full_nik = ctx.staff.is_admin or worker.registered_by == ctx.staff.person_id
-    return Outcome(texts=[describe(ctx, worker, await membership_of(ctx, worker), full_nik=full_nik)], then="menu")
+    card = await describe(ctx, worker, await membership_of(ctx, worker), full_nik=full_nik)
+    return Outcome(texts=[card], then="menu")
 
 
 def status_staff_flow() -> Flow:

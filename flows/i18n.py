@@ -79,6 +79,10 @@ class Translator:
         """A whole number with the language's digit grouping: 1.000 (id) or 1,000 (en)."""
         return format_decimal(value, format="#,##0", locale=self.language)
 
+    def decimal(self, value: Any) -> str:
+        """A number with up to two decimals in the language's way: 1,5 (id) or 1.5 (en)."""
+        return format_decimal(value, format="#,##0.##", locale=self.language)
+
     def date(self, day: date) -> str:
         """A date in words: 5 Agustus 2026 (id) or 5 August 2026 (en)."""
         return long_date(day, self.language)

@@ -32,7 +32,8 @@ def menu_items(ctx: Context) -> Sequence[Choice]:
 def _prompt_params(ctx: Context) -> dict[str, str]:
     if ctx.staff is not None and ctx.is_staff:
         return {"greeting": ctx.t("menu.greeting.cadre", name=ctx.staff.name)}
-    return {"greeting": ctx.t("menu.greeting.anyone")}
+    # A first message is greeted once, with what the service is and the offer of English.
+    return {"greeting": ctx.t("common.welcome" if ctx.answers.get("welcome") else "menu.greeting.anyone")}
 
 
 async def _open(ctx: Context) -> Outcome:

@@ -33,7 +33,25 @@ class Invalid:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-Parsed = Valid | Invalid
+@dataclass(frozen=True)
+class Unsure:
+    """A reading the person must confirm before it is kept ("Maksudnya Rp1.500.000?"): yes keeps `value`, no asks
+    the question again, and any other answer is read afresh as an answer to the question."""
+
+    value: Any
+    question: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """An answer that ends the flow at once, keeping nothing of it (a refused consent): says `reason`, then the menu."""
+
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+Parsed = Valid | Invalid | Unsure | Stop
 
 
 @dataclass
@@ -95,6 +113,8 @@ class Choice:
     label_key: str | None = None
     label: str | None = None
     aliases: tuple[str, ...] = ()
+    # Picking it ends the flow at once, keeping nothing, with this message (as a parser's Stop does).
+    ends_flow: str | None = None
 
     def text(self, t: Translator) -> str:
         """The label in the user's language."""
@@ -183,6 +203,7 @@ class Registry:
 
     flows: dict[str, Flow] = field(default_factory=dict)
     shortcuts: dict[str, str] = field(default_factory=dict)
+    keywords: dict[str, str] = field(default_factory=dict)
 
     def add(self, flow: Flow, *shortcuts: str) -> None:
         """Adds a flow with the words that start it."""
@@ -194,6 +215,16 @@ class Registry:
         """Reserves words for a flow not built yet, so they are answered honestly instead of misread."""
         for word in shortcuts:
             self.shortcuts[word] = name
+
+    def listen(self, name: str, *phrases: str) -> None:
+        """Words that name a flow anywhere in a message, as whole words; phrases added first win over later ones."""
+        for phrase in phrases:
+            self.keywords.setdefault(phrase, name)
+
+    @property
+    def keyword_phrases(self) -> tuple[str, ...]:
+        """Every listened-for phrase, in the order they win."""
+        return tuple(self.keywords)
 
     def get(self, name: str | None) -> Flow | None:
         """The flow with this name, if there is one."""

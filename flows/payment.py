@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import groupby
 from typing import Any
 
 from flows.membership_card import membership_of
@@ -61,7 +62,8 @@ def _chosen_period(value: Any) -> tuple[date | None, int]:
 
 
 async def _plan(ctx: Context, months: int | None = None) -> dict[str, Any]:
-    """The worker, their membership and the period paid: as chosen, or `months` from the first unpaid month."""
+    """The worker, their membership and the period paid (as chosen, or `months` from the first unpaid month), with
+    each month's contribution and their total."""
     worker = await _worker(ctx)
     membership = await _membership(ctx, worker)
     first: date | None = None
@@ -71,7 +73,27 @@ async def _plan(ctx: Context, months: int | None = None) -> dict[str, Any]:
         first = first_unpaid_month(membership, ctx.today(worker.village_code))
     monthly = [monthly_amount(worker, add_months(first, n)) for n in range(months)]
     expected = None if any(m is None for m in monthly) else sum(m for m in monthly if m is not None)
-    return {"worker": worker, "membership": membership, "first": first, "months": months, "expected": expected}
+    return {
+        "worker": worker,
+        "membership": membership,
+        "first": first,
+        "months": months,
+        "expected": expected,
+        "monthly": monthly,
+    }
+
+
+def _expected_text(ctx: Context, monthly: list[int | None], unknown: str = "-") -> str:
+    """The months' total and, when they differ, how it adds up: "Rp254.600 (5 × Rp13.400 + 7 × Rp26.800)"."""
+    if any(m is None for m in monthly):
+        return unknown
+    amounts = [m for m in monthly if m is not None]
+    total = ctx.t.money(sum(amounts))
+    runs = [(amount, len(list(run))) for amount, run in groupby(amounts)]
+    if len(runs) < 2:
+        return total
+    parts = " + ".join(ctx.t("payment.breakdown.part", count=count, amount=ctx.t.money(a)) for a, count in runs)
+    return ctx.t("payment.breakdown.total", total=total, parts=parts)
 
 
 async def _months_prompt(ctx: Context) -> dict[str, Any]:
@@ -83,7 +105,7 @@ async def _month_choices(ctx: Context) -> list[Choice]:
     choices = []
     for count in MONTH_CHOICES:
         plan = await _plan(ctx, count)
-        amount = ctx.t.money(plan["expected"]) if plan["expected"] is not None else "-"
+        amount = _expected_text(ctx, plan["monthly"])
         label = ctx.t("payment.months.option", months=count, amount=amount)
         value = _period_value(plan["first"], count)
         choices.append(Choice(value, label=label, aliases=(str(count), f"{count} bulan", f"{count} months")))
@@ -92,7 +114,7 @@ async def _month_choices(ctx: Context) -> list[Choice]:
 
 async def _amount_prompt(ctx: Context) -> dict[str, Any]:
     plan = await _plan(ctx)
-    expected = ctx.t.money(plan["expected"]) if plan["expected"] is not None else ctx.t("payment.amount.unknown")
+    expected = _expected_text(ctx, plan["monthly"], ctx.t("payment.amount.unknown"))
     return {"months": plan["months"], "name": plan["worker"].name, "expected": expected}
 
 

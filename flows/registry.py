@@ -19,7 +19,7 @@ def default_registry(options: FlowOptions | None = None) -> Registry:
     registry = Registry()
     registry.add(menu_flow())
     registry.add(info_flow(), "info", "informasi", "program")
-    registry.add(language_flow(), "bahasa", "language", "lang")
+    registry.add(language_flow(), "bahasa", "language", "lang", "english", "inggris", "indonesia")
     registry.add(report_flow(), "lapor", "report")
     registry.add(register_flow(options), "daftar", "register", "daftarkan")
     registry.add(my_workers_flow(), "pekerja", "workers")
@@ -30,4 +30,32 @@ def default_registry(options: FlowOptions | None = None) -> Registry:
     registry.add(status_check_flow())
     registry.plan("report_death", "kematian", "death")
     registry.plan("report_accident", "kecelakaan", "accident")
+    listen_for_services(registry)
     return registry
+
+
+def listen_for_services(registry: Registry) -> None:
+    """The words that name a service anywhere in a message, in both languages; a death or an accident first, so
+    "bapak saya meninggal kemarin" always reaches the death report."""
+    registry.listen(
+        "report_death",
+        "meninggal dunia",
+        "meninggal",
+        "wafat",
+        "kematian",
+        "almarhum",
+        "almarhumah",
+        "tutup usia",
+        "passed away",
+        "died",
+        "death",
+    )
+    registry.listen("report_accident", "kecelakaan kerja", "kecelakaan", "celaka", "accident", "injured")
+    registry.listen("report", "lapor", "laporan", "report")
+    registry.listen("payment", "bayar iuran", "catat pembayaran", "pembayaran", "bayar", "payment", "pay")
+    registry.listen("my_workers", "pekerja saya", "my workers")
+    registry.listen("status", "cek status", "check status", "cek", "status")
+    registry.listen("register", "daftarkan", "daftar", "pendaftaran", "register")
+    registry.listen("info", "informasi", "info", "information")
+    registry.listen("language", "bahasa inggris", "english", "bahasa", "language")
+    registry.listen("menu", "menu")

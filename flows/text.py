@@ -16,11 +16,12 @@ BACK = "kembali"
 HELP = "bantuan"
 EDIT = "ubah"
 
+HELP_WORDS = ("bantuan", "help", "tolong", "minta tolong", "bingung")
 _VERBS = {
     MENU: {"menu", "start", "menu utama", "main menu", "home"},
     CANCEL: {"batal", "batalkan", "cancel"},
     BACK: {"kembali", "back", "balik"},
-    HELP: {"bantuan", "help", "tolong", "?"},
+    HELP: {*HELP_WORDS, "?"},
 }
 _EDIT = re.compile(r"^(?:ubah|edit|change|ganti)\s*(?:no\.?|nomor|number)?\s*(\d{1,2})$")
 _NUMBER = re.compile(r"^(\d{1,3})[.)]?$")
@@ -28,8 +29,35 @@ _PUNCT = re.compile(r"[^\w\s?/]+")
 _SPACES = re.compile(r"\s+")
 
 
-YES_WORDS = frozenset({"ya", "y", "yes", "ok", "oke", "benar", "betul", "sama", "sesuai", "iya"})
-SKIP_WORDS = frozenset({"lewati", "skip", "tidak ada", "tidak", "kosong", "none", "no", "ga ada", "gak ada"})
+YES_WORDS = frozenset(
+    {"ya", "y", "yes", "ok", "oke", "okay", "benar", "betul", "sama", "sesuai", "iya", "yaa", "sdh", "udah", "sudah"}
+)
+NO_WORDS = frozenset({"tidak", "tdk", "gak", "ga", "nggak", "ngga", "enggak", "engga", "no", "nope", "bukan", "salah"})
+SKIP_WORDS = frozenset(
+    {"lewati", "skip", "kosong", "none", "tidak", "tdk", "gak", "ga", "nggak", "ngga", "enggak", "no"}
+    | {"tidak ada", "tdk ada", "gak ada", "ga ada", "nggak ada", "ngga ada", "enggak ada", "belum ada"}
+)
+_SKIP_MARKS = frozenset({"-", "--", "–", "—"})
+GREETINGS = (
+    "assalamualaikum",
+    "assalamu alaikum",
+    "asalamualaikum",
+    "salam",
+    "halo",
+    "hallo",
+    "helo",
+    "hai",
+    "hi",
+    "hello",
+    "selamat pagi",
+    "selamat siang",
+    "selamat sore",
+    "selamat malam",
+    "pagi",
+    "good morning",
+    "good afternoon",
+    "good evening",
+)
 
 
 def _words(text: str) -> str:
@@ -42,10 +70,41 @@ def is_yes(text: str) -> bool:
     return _words(text) in YES_WORDS
 
 
+def is_no(text: str) -> bool:
+    """Whether the text says no ("tidak", "gak", "nggak", "tdk", "no"), in either language."""
+    return _words(text) in NO_WORDS
+
+
 def is_skip(text: str) -> bool:
-    """Whether the text skips an optional question ("lewati", "-", "tidak ada", "skip")."""
-    folded = fold(text)
-    return folded in SKIP_WORDS or (not folded and bool(text.strip()))
+    """Whether the text skips an optional question ("lewati", "-", "tidak ada", "tdk ada", "skip"); punctuation or
+    an emoji alone is no answer at all, not a skip."""
+    return fold(text) in SKIP_WORDS or text.strip() in _SKIP_MARKS
+
+
+def filler_refusal(text: str) -> str | None:
+    """Why the text cannot be a name or other free text: the message key, or None when it may be one. Filler words
+    (yes, no, skip, the shared verbs, greetings), digits alone and a single letter are never data."""
+    words = fold(text)
+    if words in YES_WORDS or words in SKIP_WORDS or words in NO_WORDS or verb_of(text) is not None:
+        return "common.free_text.filler"
+    if words in GREETINGS:
+        return "common.free_text.filler"
+    compact = "".join(words.split())
+    if compact.isdigit():
+        return "common.free_text.digits"
+    if len(compact) == 1:
+        return "common.free_text.one_letter"
+    return None
+
+
+def find_phrase(text: str, phrases: Sequence[str]) -> str | None:
+    """The first of the phrases that the text holds as whole words ("bapak saya meninggal kemarin" holds
+    "meninggal"), in the order given; accents, case and punctuation do not count."""
+    padded = f" {fold(text)} "
+    for phrase in phrases:
+        if f" {fold(phrase)} " in padded:
+            return phrase
+    return None
 
 
 def free_text(text: str, max_length: int = 100, *, letters: bool = True) -> str | None:

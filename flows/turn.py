@@ -34,6 +34,9 @@ class Inbound:
     unsupported: str | None = None
     language_hint: str | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The question whose button was pressed (Reply.question of the keyboard), None for typed text: a press on the
+    # keyboard of a question no longer asked changes nothing.
+    question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,7 @@ class Reply:
     expects: str = TEXT
     language: str = DEFAULT_LANGUAGE
     numbered: bool = True
+    # Which question the options answer, for channels with buttons to send back with a press (Inbound.question).
+    question: str | None = None
+    # The reply refuses a button press on a question no longer asked: nothing changed.
+    refused_press: bool = False

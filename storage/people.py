@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import case, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -97,3 +98,18 @@ async def list_staff(session: AsyncSession) -> list[tuple[Person, list[Village]]
 async def count_people(session: AsyncSession) -> int:
     """How many admins and cadres there are."""
     return int(await session.scalar(select(func.count()).select_from(Person)) or 0)
+
+
+async def cadre_for_village(session: AsyncSession, village_code: str, preferred_person_id: int | None) -> Person | None:
+    """A cadre of the village: the preferred person while they still serve it, else its longest-serving one."""
+    order: list[Any] = [Role.id]
+    if preferred_person_id is not None:
+        order.insert(0, case((Person.id == preferred_person_id, 0), else_=1))
+    query = (
+        select(Person)
+        .join(Role, Role.person_id == Person.id)
+        .where(Role.role == CADRE, Role.village_code == village_code)
+        .order_by(*order)
+        .limit(1)
+    )
+    return await session.scalar(query)

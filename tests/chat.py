@@ -32,8 +32,10 @@ class Chat:
         media: tuple[Media, ...] = (),
         unsupported: str | None = None,
         at: datetime | None = None,
+        question: str | None = None,
+        language_hint: str | None = None,
     ) -> list[Reply]:
-        """Sends one message and returns the replies."""
+        """Sends one message (a button press when `question` names the keyboard's question); returns the replies."""
         extra = {"received_at": at} if at is not None else {}
         inbound = Inbound(
             channel=self.channel,
@@ -43,10 +45,18 @@ class Chat:
             verified_phone=self.phone,
             media=media,
             unsupported=unsupported,
+            question=question,
+            language_hint=language_hint,
             **extra,
         )
         self.last = await self.engine.handle(inbound)
         return self.last
+
+    async def press(self, value: str, reply: Reply | None = None) -> list[Reply]:
+        """Presses the button with this value on a reply's keyboard (the last reply with options by default)."""
+        keyboard = reply or next(r for r in reversed(self.last) if r.options)
+        assert value in [option.value for option in keyboard.options], (value, keyboard.options)
+        return await self.send(value, question=keyboard.question)
 
     async def say(self, text: str, **options: object) -> str:
         """Sends one message and returns the replies as the console shows them, joined."""

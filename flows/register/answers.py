@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flows.model import Context
-from rules.contribution import JHT, JKK, JKM, Contribution, monthly_contribution
+from rules.contribution import DISCOUNTS, JHT, JKK, JKM, VILLAGE_PAYER, Contribution, Discount, monthly_contribution
 from rules.occupations import PU, sector_of
 
 BASIC = f"{JKK},{JKM}"
@@ -68,6 +68,18 @@ def contribution_for(ctx: Context, programmes: str) -> Contribution:
         sector=sector_of(str(ctx.answers.get("occupation", ""))),
         payer=ctx.answers.get("payer"),
     )
+
+
+def withheld_discount(ctx: Context) -> Discount | None:
+    """A discount the worker's sector gets this month, but not from the village budget (APBDes), which pays here."""
+    if ctx.answers.get("payer") != VILLAGE_PAYER or is_pu(ctx):
+        return None
+    sector = sector_of(str(ctx.answers.get("occupation", "")))
+    month = village_today(ctx)
+    for discount in DISCOUNTS:
+        if discount.applies(month, sector, None) and not discount.applies(month, sector, VILLAGE_PAYER):
+            return discount
+    return None
 
 
 def is_pu(ctx: Context) -> bool:

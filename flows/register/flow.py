@@ -1,4 +1,4 @@
-"""The registration conversation as data: one step a question, in the order they are asked."""
+"""The registration conversation as data: one step a question, in the order they are asked, consent first."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def register_flow(options: FlowOptions | None = None) -> Flow:
     birth_date = p.birth_date_parser(options or FlowOptions())
     # fmt: off
     steps = (
+        # Consent first (UU 27/2022 PDP): no personal answer is asked, or kept, before the worker agreed.
+        Step("consent", "register.consent.ask", choices=q.consent_choices, parse=p.parse_consent),
         Step("village", "register.village.ask", choices=q.village_choices, condition=q.several_villages,
              summary_label=_label("village"), show=s.show_village),
         Step("village_code", "register.village.ask_code", parse=p.parse_village_code,
@@ -55,7 +57,6 @@ def register_flow(options: FlowOptions | None = None) -> Flow:
              show=s.show_heir),
         Step("heir_relation", "register.heir.relation", choices=q.relation_choices, condition=has_heir),
         Step("heir_phone", "register.heir.phone", parse=p.parse_optional_phone, condition=has_heir),
-        Step("consent", "register.consent.ask", choices=q.consent_choices, parse=p.parse_consent),
     )
     # fmt: on
     return Flow(

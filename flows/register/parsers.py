@@ -8,10 +8,11 @@ from datetime import date
 from typing import Any
 
 from flows.flow_options import FlowOptions
-from flows.model import Context, Invalid, Parsed, Valid
+from flows.model import Context, Invalid, Parsed, Stop, Valid
 from flows.register.answers import nik_birth_date, village_today
+from flows.register.questions import CONSENT_YES
 from flows.shared_parsers import nik_refusal
-from flows.text import fold, free_text, is_skip, is_yes
+from flows.text import free_text, is_no, is_skip, is_yes
 from rules.age import age_on
 from rules.amounts import read_rupiah
 from rules.contribution import IncomeAboveMaximumError, declare_income
@@ -138,7 +139,10 @@ def parse_heir_name(text: str, ctx: Context) -> Parsed:
 
 
 def parse_consent(text: str, ctx: Context) -> Parsed:
-    """Agreement only: anything else is refused with the reason consent is needed."""
-    if is_yes(text) or fold(text) in {"1", "setuju", "agree"}:
-        return Valid(True)
+    """Typed words that are neither choice: a no ("tidak", "gak", "no") ends the registration keeping nothing, a yes
+    agrees, anything else is refused with the reason consent is needed."""
+    if is_no(text):
+        return Stop("register.consent.refused")
+    if is_yes(text):
+        return Valid(CONSENT_YES)
     return Invalid("register.consent.required")

@@ -15,10 +15,14 @@ from flows.register.answers import (
     is_pu,
     nik_birth_date,
     typed_birth_date,
+    withheld_discount,
 )
-from rules.contribution import DEFAULT_RATES
+from rules.contribution import DEFAULT_RATES, DISCOUNTS, Discount
 from rules.nik import FEMALE
 from rules.occupations import BPU, OCCUPATIONS, OTHER, PU, may_be_wage_earner
+
+CONSENT_YES = "yes"
+CONSENT_NO = "no"
 
 # After a mismatch with the NIK, the words of the two answers as the labels put them ("(sesuai NIK)").
 _NIK_WORDS = ("sesuai nik", "nik", "ikut nik", "pakai nik", "as in the nik", "as on the nik", "the nik")
@@ -154,20 +158,30 @@ def sponsor_pays(ctx: Context) -> bool:
     return ctx.answers.get("payer") == "sponsor"
 
 
+def _discount_named(name: str) -> Discount | None:
+    return next((d for d in DISCOUNTS if d.name == name), None)
+
+
 def programme_prompt(ctx: Context) -> dict[str, Any]:
-    """The declared income, with notes on raising or rounding it, PU pricing and a discount that applies."""
+    """The declared income, with notes on raising or rounding it, PU pricing, and a discount given or withheld."""
+    t = ctx.t
     income = ctx.answers["income"]
     notes = []
     if income.get("raised"):
         below = income["typed"] < DEFAULT_RATES.income_min
         key = "register.income.raised_minimum" if below else "register.income.rounded"
-        notes.append(ctx.t(key, typed=ctx.t.money(income["typed"]), amount=ctx.t.money(income["amount"])))
+        money = {"typed": t.money(income["typed"]), "amount": t.money(income["amount"])}
+        notes.append(t(key, **money, step=t.money(DEFAULT_RATES.income_step)))
     if is_pu(ctx):
-        notes.append(ctx.t("register.programmes.pu_note"))
+        notes.append(t("register.programmes.pu_note"))
     basic = contribution_for(ctx, BASIC)
-    if basic.discount:
-        notes.append(ctx.t("register.programmes.discount", name=basic.discount_name or ""))
-    return {"income": ctx.t.money(income_of(ctx)), "notes": "\n".join(notes)}
+    discount = _discount_named(basic.discount_name or "") if basic.discount else None
+    if discount is not None:
+        notes.append(t("register.programmes.discount", name=discount.name, until=t.month(discount.last_month)))
+    withheld = withheld_discount(ctx)
+    if withheld is not None:
+        notes.append(t("register.programmes.village_full_rate", name=withheld.name))
+    return {"income": t.money(income_of(ctx)), "notes": "\n".join(notes)}
 
 
 def programme_choices(ctx: Context) -> list[Choice]:
@@ -202,7 +216,13 @@ def relation_choices(ctx: Context) -> list[Choice]:
 
 
 def consent_choices(ctx: Context) -> list[Choice]:
-    """Only agreement: anything else is refused by parse_consent."""
-    # A picked choice is stored as the answer, so a "no" choice would go on to the summary (and a "ya" there would
-    # save without consent).
-    return [Choice("yes", "register.consent.yes")]
+    """The worker agrees, or does not, which ends the registration keeping nothing (typed words: parse_consent)."""
+    return [
+        Choice(CONSENT_YES, "register.consent.yes", aliases=("setuju", "agree", "agrees", "pekerja setuju")),
+        Choice(
+            CONSENT_NO,
+            "register.consent.no",
+            aliases=("tidak setuju", "belum setuju", "tidak mau", "do not agree", "does not agree", "disagree"),
+            ends_flow="register.consent.refused",
+        ),
+    ]

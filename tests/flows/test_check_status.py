@@ -33,7 +33,13 @@ ANDI = "6208011505850004"  # born 15 May 1985, lives in the other village
 YEAR_2026 = [(date(2026, 1, 1), 12)]
 
 MASKED_SITI = "631005******0001"
-NO_MATCH = "NIK dan tanggal lahir itu tidak cocok dengan peserta mana pun. Periksa lagi lalu coba kembali."
+NO_MATCH = (
+    "NIK dan tanggal lahir itu tidak cocok dengan peserta mana pun di daftar program desa. Periksa lagi lalu coba "
+    "kembali.\nLayanan ini hanya memeriksa daftar program desa sendiri, bukan data BPJS Ketenagakerjaan. Untuk "
+    "memastikan kepesertaan resmi, cek aplikasi JMO (Jamsostek Mobile) atau hubungi BPJS Ketenagakerjaan di 175."
+)
+NO_CADRE = "Belum ada kader desa yang tercatat. Untuk bantuan, hubungi BPJS Ketenagakerjaan di 175."
+RINA = "Kader desa: Rina Wati, 0812-0000-0001 (bisa ditelepon atau dikirimi pesan)"
 NOT_FOUND = "Pekerja itu tidak ditemukan di desa Anda. Periksa NIK atau ejaan namanya."
 MENU_ANYONE = "Halo! Ini layanan BPJS Ketenagakerjaan untuk pekerja desa."
 MENU_CADRE = "Halo, Kader Rina Wati!"
@@ -65,12 +71,14 @@ async def english(chat: Chat) -> None:
     assert "All right, we will continue in English." in await chat.say("English")
 
 
-SITI_CARD = """Siti Aminah (REG-6310-000001)
+SITI_LINES = """Siti Aminah (REG-6310-000001)
 NIK: 6310054508800001
 Status: Aktif
 Terlindungi sampai: 31 Desember 2026
 Iuran berikutnya: 1 Januari 2027, Rp16.800
 Program: JKK + JKM"""
+SITI_CARD = f"{SITI_LINES}\n{NO_CADRE}"  # no cadre serves her village: the card names 175
+SITI_CARD_WITH_CADRE = f"{SITI_LINES}\n{RINA}"
 
 
 # -- a worker, by their verified phone ----------------------------------------------------------------
@@ -100,6 +108,7 @@ async def test_a_worker_sees_their_own_card_in_english(engine, database):
         "Protected until: 31 December 2026",
         "Next contribution: 1 January 2027, Rp16,800",
         "Programmes: JKK + JKM",
+        "No village cadre is recorded yet. For help, contact BPJS Ketenagakerjaan on 175.",
     ]
 
 
@@ -157,8 +166,10 @@ async def test_a_worker_in_arrears_sees_the_months_owed_and_the_last_day_to_pay(
         "Perlindungan berhenti: 31 Agustus 2026",
         "Belum dibayar sejak: 1 September 2026 (Rp16.800 per bulan)",
         "Tunggakan 3 bulan (Rp50.400). Bayar paling lambat 30 November 2026 agar kepesertaan tidak berakhir. "
-        "Selama menunggak, pekerja tidak terlindungi.",
+        "Bulan yang belum dibayar kemungkinan besar tidak terlindungi (aturannya belum pasti); kader akan "
+        "memastikannya ke kantor cabang.",
         "Program: JKK + JKM",
+        NO_CADRE,
     ]
 
 
@@ -203,12 +214,12 @@ async def test_a_cadre_looks_up_a_worker_by_nik_and_by_part_of_a_name(engine, da
     assert "1. Status satu pekerja (NIK atau nama)" in ask and "2. Ringkasan desa" in ask
     assert await chat.say("1") == "Ketik NIK atau nama pekerja."
     card, menu = (await chat.say("6310 0545 0880 0001")).split("\n\n", 1)
-    assert card == SITI_CARD  # the cadre who registered her sees the whole NIK
+    assert card == SITI_CARD_WITH_CADRE  # the cadre who registered her sees the whole NIK, and is named
     assert menu.startswith(MENU_CADRE)
 
     await chat.say("status")
     await chat.say("1")
-    assert (await chat.say("AMIN")).split("\n\n")[0] == SITI_CARD
+    assert (await chat.say("AMIN")).split("\n\n")[0] == SITI_CARD_WITH_CADRE
     assert await audited(database) == {("status_lookup", "staff"): 2}
 
 
@@ -287,7 +298,7 @@ async def test_a_cadre_of_one_village_never_sees_a_worker_of_another_but_an_admi
     by_nik = await cadre.say(ANDI)
     assert by_nik == NOT_FOUND + "\n\nKetik NIK atau nama pekerja."
     by_name = await cadre.say("andi")
-    assert by_name == by_nik
+    assert by_name.startswith(NOT_FOUND) and by_name.endswith("Ketik NIK atau nama pekerja.")
     assert "Andi" not in by_nik and "Natai" not in by_nik
     assert await audited(database) == {}
 

@@ -36,12 +36,14 @@ def expected_figures(topic: str, t: Translator) -> list[str]:
 # -- the menu ---------------------------------------------------------------------------------
 
 
-async def test_a_first_message_gets_the_welcome_and_the_menu(engine):
+async def test_a_first_message_gets_one_greeting_with_the_menu(engine):
     chat = Chat(engine)
     replies = await chat.send("halo")
-    assert replies[0].text == ID("common.welcome")
-    menu = replies[1]
-    assert menu.text.startswith(ID("menu.greeting.anyone"))
+    assert len(replies) == 1
+    menu = replies[0]
+    # One greeting, which offers English, then the menu: not a welcome and a second "Halo" after it.
+    assert menu.text == ID("menu.ask", greeting=ID("common.welcome"))
+    assert "english" in menu.text and ID("menu.greeting.anyone") not in menu.text
     assert [o.label for o in menu.options] == [
         ID("menu.item.status"),
         ID("menu.item.report_death"),
@@ -164,9 +166,11 @@ async def test_menu_choices_by_number_label_alias_and_prefix(engine, typed, expe
 async def test_an_ambiguous_or_unknown_menu_answer_is_refused(engine, database):
     chat = Chat(engine)
     await chat.say("menu")
-    for typed in ("9", "0", "Lapor k", "mangga"):
+    for number, typed in enumerate(("9", "0", "Lap", "mangga"), start=1):
         replies = await chat.send(typed)
-        assert replies[0].text == ID("common.choice_invalid", count=5), typed
+        refused = ID("common.choice_invalid", count=5)
+        # From the second miss on, the refusal also says how to leave.
+        assert replies[0].text == (refused if number == 1 else f"{refused}\n{ID('common.way_out')}"), typed
         assert await position(database, chat) == ("menu", "item")
 
 

@@ -320,11 +320,14 @@ async def test_ya_at_the_summary_runs_the_completion_exactly_once(chat, database
     assert len(await saved_events(database)) == 1
 
 
-async def test_other_words_re_show_the_summary_and_a_bare_number_explains_ubah(chat, database):
+async def test_other_words_repeat_only_the_question_and_a_bare_number_explains_ubah(chat, database):
     await to_summary(chat)
     replies = await chat.send("mungkin")
-    assert replies[0].text == ID("common.confirm.invalid")
-    assert "1. Nama: Budi Santoso" in replies[1].text
+    # Only the question again, with its two answers: the whole summary is just above, not sent twice.
+    assert [r.text for r in replies] == [ID("common.confirm.invalid")]
+    assert [o.value for o in replies[0].options] == ["ya", "batal"]
+    # A second miss also says how to leave.
+    assert (await chat.send("entahlah"))[0].text == ID("common.confirm.invalid") + "\n" + ID("common.way_out")
     assert await saved_events(database) == []
     # The summary's lines are numbered: "2" means line 2, not "Batal", and "1" does not save either.
     for number in ("1", "2"):

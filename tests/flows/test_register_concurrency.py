@@ -34,9 +34,9 @@ async def add_cadres(database: Database) -> dict[str, int]:
 
 async def to_the_summary(chat: Chat, nik: str) -> None:
     await chat.say("daftar")
-    for text in (nik, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "desa", "1", "lewati"):
+    for text in ("setuju", nik, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "desa", "1"):
         await chat.say(text)
-    summary = await chat.say("1")
+    summary = await chat.say("lewati")
     assert f"1. NIK: {nik}" in summary.splitlines(), summary
 
 
@@ -76,6 +76,7 @@ async def test_the_second_cadre_typing_the_nik_after_the_first_saved_is_refused_
     await to_the_summary(first, ROUNDS[0])
     await first.say("ya")
     await second.say("daftar")
+    await second.say("setuju")
     refused = await second.say(ROUNDS[0])
     assert refused.startswith("NIK 631005******0001 sudah terdaftar di desa Sungai Lembu")
     assert await position(database, second) == ("register", "nik")

@@ -65,9 +65,13 @@ async def test_a_cadre_registers_siti_aminah_in_bahasa_indonesia(engine, databas
 
     opening = await chat.say("daftar")
     assert opening.startswith("Pendaftaran pekerja baru.")
-    assert opening.endswith("Ketik NIK pekerja (16 angka sesuai KTP).")
+    consent = opening.split("\n\n", 1)[1]  # consent is the first question, before any personal data
+    assert consent.startswith("Pemberitahuan privasi:")
+    assert "apakah pekerja sudah mendengar ini dan setuju?" in consent
+    assert "1. Ya, pekerja setuju" in consent and "2. Tidak setuju" in consent
     assert "desa mana" not in opening  # the cadre's only village is chosen for them
 
+    assert await chat.say("1") == "Ketik NIK pekerja (16 angka sesuai KTP)."
     assert await chat.say(NIK) == "Ketik nama lengkap pekerja sesuai KTP."
     birth = await chat.say("siti AMINAH")
     assert "Menurut NIK: 5 Agustus 1980." in birth
@@ -91,10 +95,8 @@ async def test_a_cadre_registers_siti_aminah_in_bahasa_indonesia(engine, databas
     relation = await chat.say("budi santoso")
     assert relation.startswith(ID("register.heir.relation"))
     assert await chat.say("suami") == ID("register.heir.phone")
-    consent = await chat.say("lewati")
-    assert consent.startswith("Pemberitahuan privasi:") and "Apakah pekerja sudah setuju?" in consent
 
-    summary = await chat.say("1")
+    summary = await chat.say("lewati")
     assert summary.startswith("Mohon periksa kembali:")
     for line in (
         "1. NIK: 6310054508800001",
@@ -169,7 +171,9 @@ async def test_a_cadre_registers_siti_aminah_in_english(engine, database):
 
     opening = await chat.say("register")
     assert opening.startswith("Registering a new worker.")
-    assert opening.endswith("Type the worker's NIK (16 digits, as on the KTP).")
+    assert "Privacy notice:" in opening and "has the worker heard this and agreed?" in opening
+    assert "1. Yes, the worker agrees" in opening and "2. Does not agree" in opening
+    assert await chat.say("agree") == "Type the worker's NIK (16 digits, as on the KTP)."
     assert await chat.say(NIK) == "Type the worker's full name as on the KTP."
     assert "According to the NIK: 5 August 1980." in await chat.say("siti AMINAH")
     assert (await chat.say("yes")).startswith("The worker's sex? (according to the NIK: Female)")
@@ -181,8 +185,7 @@ async def test_a_cadre_registers_siti_aminah_in_english(engine, database):
     assert programmes.startswith("Income recorded as Rp1,000,000. Choose the programmes:")
     assert "1. JKK + JKM: Rp16,800 a month" in programmes
     await chat.say("1")
-    await chat.say("skip")
-    summary = await chat.say("1")
+    summary = await chat.say("skip")
     assert summary.startswith("Please check:")
     for line in (
         "1. NIK: 6310054508800001",
@@ -239,6 +242,8 @@ async def test_a_cadre_of_one_village_registers_into_that_village_without_being_
     await add_staff(database, CADRE_PHONE, (OTHER_VILLAGE,))
     chat = Chat(engine, "tg-3001", channel="telegram", phone=CADRE_PHONE)
     await chat.say("daftar")
+    assert await position(database, chat) == ("register", "consent")
+    await chat.say("setuju")
     assert await position(database, chat) == ("register", "nik")
     await register_the_rest(chat)
     [worker] = await all_workers(database)
@@ -247,7 +252,7 @@ async def test_a_cadre_of_one_village_registers_into_that_village_without_being_
 
 async def register_the_rest(chat: Chat, nik: str = NIK) -> str:
     """From the NIK question to the saved registration, with the plainest answers."""
-    for text in (nik, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "1", "1", "lewati", "1"):
+    for text in (nik, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "1", "1", "lewati"):
         await chat.say(text)
     return await chat.say("ya")
 
@@ -258,6 +263,8 @@ async def test_a_cadre_of_two_villages_picks_one_of_exactly_those_two(engine, da
     chat = Chat(engine, "tg-3002", channel="telegram", phone=CADRE_PHONE)
 
     await chat.say("daftar")
+    assert chat.last[-1].text == ID("register.consent.ask")  # consent first, then the village
+    await chat.say("1")
     question = chat.last[-1]
     assert question.text == ID("register.village.ask")
     assert [o.label for o in question.options] == ["Sungai Lembu (63.10.02.2003)", "Wiritasi (63.10.02.2004)"]
@@ -268,9 +275,9 @@ async def test_a_cadre_of_two_villages_picks_one_of_exactly_those_two(engine, da
         assert await position(database, chat) == ("register", "village")
 
     assert await chat.say("2") == ID("register.nik.ask")
-    for text in (NIK, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "1", "1", "lewati"):
+    for text in (NIK, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "1", "1"):
         await chat.say(text)
-    summary = await chat.say("1")
+    summary = await chat.say("lewati")
     assert "1. Desa: Wiritasi (63.10.02.2004)" in summary.splitlines()
     saved = await chat.say("ya")
     [worker] = await all_workers(database)
@@ -282,15 +289,16 @@ async def test_an_admin_without_villages_types_the_village_code(engine, database
     admin_id = await add_staff(database, "+6281200000009", (), "Admin Kab", admin=True)
     chat = Chat(engine, "tg-3003", channel="telegram", phone="+6281200000009")
 
-    assert (await chat.say("daftar")).endswith(ID("register.village.ask_code"))
+    await chat.say("daftar")
+    assert (await chat.say("1")).endswith(ID("register.village.ask_code"))
     refused = await chat.say("99.99.99.9999")
     assert refused.startswith("Kode desa itu tidak ditemukan di daftar Kemendagri.")
     assert await position(database, chat) == ("register", "village_code")
     assert await chat.say("6208012001") == ID("register.nik.ask")  # plain digits work as well
 
-    for text in (NIK, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "1", "1", "lewati"):
+    for text in (NIK, "Siti Aminah", "ya", "1", "lewati", "petani", "1jt", "1", "1"):
         await chat.say(text)
-    summary = await chat.say("1")
+    summary = await chat.say("lewati")
     assert "1. Desa: Natai Sedawak (62.08.01.2001)" in summary.splitlines()
     saved = await chat.say("ya")
     [worker] = await all_workers(database)
@@ -310,7 +318,7 @@ async def test_saving_records_a_notice_for_a_worker_who_has_written_to_the_bot(e
     await worker_chat.say("halo")
     cadre = Chat(engine, "tg-4001", channel="telegram", phone=CADRE_PHONE)
     await cadre.say("daftar")
-    for text in (NIK, "Siti Aminah", "ya", "1", "0813-5000-1234", "petani", "1jt", "1", "1", "lewati", "1"):
+    for text in ("1", NIK, "Siti Aminah", "ya", "1", "0813-5000-1234", "petani", "1jt", "1", "1", "lewati"):
         await cadre.say(text)
     await cadre.say("ya")
 
@@ -342,7 +350,7 @@ async def test_an_opted_out_worker_gets_no_notice(engine, database):
         contacts.set_opted_out(contact, True)
     cadre = Chat(engine, "tg-4002", channel="telegram", phone=CADRE_PHONE)
     await cadre.say("daftar")
-    for text in (NIK, "Siti Aminah", "ya", "1", WORKER_PHONE, "petani", "1jt", "1", "1", "lewati", "1"):
+    for text in ("1", NIK, "Siti Aminah", "ya", "1", WORKER_PHONE, "petani", "1jt", "1", "1", "lewati"):
         await cadre.say(text)
     assert "REG-6310-" in await cadre.say("ya")
     async with database.transaction() as session:
@@ -353,7 +361,7 @@ async def test_a_worker_phone_nobody_has_written_from_records_no_notice(engine, 
     await add_staff(database, CADRE_PHONE)
     cadre = Chat(engine, "tg-4003", channel="telegram", phone=CADRE_PHONE)
     await cadre.say("daftar")
-    for text in (NIK, "Siti Aminah", "ya", "1", WORKER_PHONE, "petani", "1jt", "1", "1", "lewati", "1"):
+    for text in ("1", NIK, "Siti Aminah", "ya", "1", WORKER_PHONE, "petani", "1jt", "1", "1", "lewati"):
         await cadre.say(text)
     await cadre.say("ya")
     assert len(await all_workers(database)) == 1

@@ -29,7 +29,9 @@ async def test_a_cadre_registers_a_worker_over_whatsapp_and_the_worker_checks_th
 
     menu = await cadre.say("menu")
     assert "1. Daftarkan pekerja" in menu and "Balas dengan angka 1 sampai 8." in menu
-    assert "NIK" in await cadre.say("1")
+    consent = await cadre.say("1")  # consent first, before any personal data
+    assert "Pemberitahuan privasi" in consent and "1. Ya, pekerja setuju" in consent and "2. Tidak setuju" in consent
+    assert "Ketik NIK" in await cadre.say("1")
     assert "nama lengkap" in await cadre.say("6310 0545 0880 0001")
     assert "Menurut NIK: 5 Agustus 1980" in await cadre.say("siti aminah")
     sex = await cadre.say("ya")
@@ -42,8 +44,7 @@ async def test_a_cadre_registers_a_worker_over_whatsapp_and_the_worker_checks_th
     programmes = await cadre.say("1")
     assert "1. JKK + JKM: Rp16.800 per bulan" in programmes
     assert "ahli waris" in await cadre.say("1")
-    assert "Pemberitahuan privasi" in await cadre.say("lewati")
-    summary = await cadre.say("1")
+    summary = await cadre.say("lewati")
     assert "Siti Aminah" in summary and "+6281234567803" in summary and "Rp16.800" in summary
     saved = await cadre.say("ya")
     assert "REG-6310-" in saved and "belum aktif" in saved
