@@ -22,10 +22,14 @@ EXIT_WORDS = {"keluar", "exit", "quit"}
 class ConsoleShell:
     """One person talking to the engine through standard input and output; the phone is trusted."""
 
-    def __init__(self, engine: Engine, database: Database, phone: str, output: TextIO | None = None) -> None:
+    def __init__(
+        self, engine: Engine, database: Database, phone: str, output: TextIO | None = None, *, echo: bool = False
+    ) -> None:
         self.engine = engine
         self.database = database
         self.phone = phone
+        # Print each line read from a pipe ("> 1") before its answer, so a scripted session reads as a conversation.
+        self.echo = echo
         # sys.stdout as it is now, not as it was at import (a default argument would freeze that one).
         self.output = output if output is not None else sys.stdout
 
@@ -77,6 +81,8 @@ class ConsoleShell:
                 return
             if not line.strip():
                 continue
+            if self.echo and not interactive:
+                self._print(f"> {line.strip()}")
             await self.send(line.rstrip("\r\n"))
 
     async def _read_line(self, input_stream: TextIO, interactive: bool) -> str | None:

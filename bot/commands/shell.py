@@ -14,6 +14,9 @@ def register(commands: Any) -> None:
     shell = add_command(commands, "shell", "talk to the bot in this terminal (no tokens needed)")
     shell.add_argument("--phone", help="the phone you talk as, e.g. +6281234567890 (default: the demo cadre)")
     shell.add_argument("--lang", choices=("id", "en"), help="conversation language (default: as remembered)")
+    shell.add_argument(
+        "--echo", action="store_true", help="print each line read from a pipe ('> 1') before its answer"
+    )
     add_database_option(shell)
     shell.set_defaults(run=_shell, is_async=True)
 
@@ -27,7 +30,7 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
     database = prepare_database(database_url(args, settings))
     try:
         seed = None if args.phone else await seed_demo_if_empty(database)
-        shell = ConsoleShell(build_engine(database, settings), database, phone)
+        shell = ConsoleShell(build_engine(database, settings), database, phone, echo=args.echo)
         if args.lang:
             await shell.set_language(args.lang)
         await shell.greet(seed)

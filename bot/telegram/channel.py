@@ -1,6 +1,7 @@
 """The Telegram channel: a python-telegram-bot Application fed by the webhook route or by long polling.
 
 Every update goes through one handler: update → Inbound → engine → replies rendered → per-chat send queue.
+A button press also queues, ahead of its replies, the edit that takes the pressed keyboard off its message.
 No flow logic lives here.
 """
 
@@ -27,7 +28,7 @@ from bot.telegram.botapi import (
     set_command_menu,
 )
 from bot.telegram.inbound import ALLOWED_UPDATES, CHANNEL, chat_id_of, to_inbound
-from bot.telegram.render import render_replies
+from bot.telegram.render import Edit, Outgoing, press_edit, render_replies
 from bot.telegram.sender import SendLimits, TelegramSender
 from flows.engine import Engine
 from flows.failures import failure_trace
@@ -153,8 +154,9 @@ class TelegramChannel:
     # -- one update -----------------------------------------------------------------------
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.callback_query is not None:
-            await _answer(update.callback_query, update.update_id)
+        query = update.callback_query
+        if query is not None:
+            await _answer(query, update.update_id)
         chat_id = chat_id_of(update)
         inbound = to_inbound(update)
         if chat_id is None or inbound is None:
@@ -164,8 +166,15 @@ class TelegramChannel:
         async with self._chats.hold(chat_id):
             replies = await self.engine.handle(inbound)
             if not replies:
-                return
-            self.sender.enqueue(chat_id, render_replies(replies))
+                return  # a redelivered update: its first delivery answered it and took its keyboard off
+            items: list[Outgoing | Edit] = []
+            if query is not None:
+                # A press on a question no longer asked changed nothing: its keyboard goes, without the ✓ echo.
+                edit = press_edit(query, echo=not any(reply.refused_press for reply in replies))
+                if edit is not None:
+                    items.append(edit)
+            items += render_replies(replies)
+            self.sender.enqueue(chat_id, items)
 
     async def _mark_unreachable(self, chat_id: int) -> None:
         """Remembers that the user blocked the bot (writing to it again makes the contact reachable)."""

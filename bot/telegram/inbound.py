@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from telegram import Contact, Message, Update
 from telegram.constants import ChatType
 
+from bot.telegram.callback import read_callback_data
 from flows.turn import Inbound, Media
 from rules.phones import InvalidPhoneError, normalise_mobile
 
@@ -55,7 +56,9 @@ def to_inbound(update: Update) -> Inbound | None:
     }
     query = update.callback_query
     if query is not None:
-        return Inbound(text=query.data or "", received_at=_now(), **common)
+        # `question|answer` from keyboards that name their question; older keyboards' data is the answer alone.
+        answer, question = read_callback_data(query.data or "")
+        return Inbound(text=answer, question=question, received_at=_now(), **common)
     message = update.message
     if message is None:
         return None

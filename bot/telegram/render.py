@@ -1,4 +1,5 @@
-"""Replies as Telegram messages: inline buttons for choices, a share-my-number keyboard, long texts split."""
+"""Replies as Telegram messages: a turn in as few messages as possible, inline buttons for choices, a share-my-number
+keyboard, long texts split, and the edit that takes a pressed keyboard off its message."""
 
 from __future__ import annotations
 
@@ -6,22 +7,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+from telegram.constants import MessageLimit
 
+from bot.telegram.callback import callback_data
 from flows.i18n import Translator
 from flows.render import split_text
-from flows.turn import PHONE, Option, Reply
+from flows.turn import PHONE, Reply
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
-MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
+PRESSED_MARK = "✓"
 _SPLIT_STEP = 256
 
 
@@ -33,17 +37,44 @@ class Outgoing:
     markup: Markup | None = None
 
 
+@dataclass(frozen=True)
+class Edit:
+    """A change to a message the bot sent: its inline keyboard taken off and, with `text`, its text replaced."""
+
+    message_id: int
+    text: str | None = None
+
+
 def render_replies(replies: Sequence[Reply]) -> list[Outgoing]:
-    """Every reply of one turn as the messages to send, in order."""
-    return [message for reply in replies for message in render(reply)]
+    """One turn's replies as few messages as possible: texts joined by a blank line, at most one keyboard each."""
+    # A reply with options or a phone request ends its message, which carries that reply's keyboard; replies without
+    # either join whatever follows. A message over Telegram's limit is split, its keyboard on the last part.
+    messages: list[Outgoing] = []
+    texts: list[str] = []
+    last: Reply | None = None
+    for reply in replies:
+        last = reply
+        if reply.text.strip():
+            texts.append(reply.text.strip())
+        if reply.options or reply.expects == PHONE:
+            messages += _message("\n\n".join(texts), reply)
+            texts = []
+    if texts and last is not None:
+        messages += _message("\n\n".join(texts), last)
+    return messages
 
 
 def render(reply: Reply) -> list[Outgoing]:
     """One reply as one or more messages; the keyboard goes with the last part."""
-    parts = message_parts(reply.text)
+    return _message(reply.text, reply)
+
+
+def _message(text: str, keyboard_of: Reply) -> list[Outgoing]:
+    """The text as the parts of one message, the last carrying the keyboard of `keyboard_of`."""
+    parts = message_parts(text)
     if not parts:
         return []
-    markup = keyboard(reply, Translator(reply.language))
+    markup = keyboard(keyboard_of, Translator(keyboard_of.language))
     return [Outgoing(part) for part in parts[:-1]] + [Outgoing(parts[-1], markup)]
 
 
@@ -51,7 +82,7 @@ def message_parts(text: str) -> list[str]:
     """The text cut into parts Telegram accepts (4096 UTF-16 code units each), at paragraph, line or word ends."""
     limit = MAX_TEXT
     parts = split_text(text.strip(), limit)
-    while limit > _SPLIT_STEP and any(_utf16_length(part) > MAX_TEXT for part in parts):
+    while limit > _SPLIT_STEP and any(utf16_length(part) > MAX_TEXT for part in parts):
         limit -= _SPLIT_STEP  # characters outside the BMP (emoji) count twice for Telegram
         parts = split_text(text.strip(), limit)
     return parts
@@ -71,7 +102,7 @@ def keyboard(reply: Reply, t: Translator) -> Markup:
     if reply.options:
         return InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(option.label, callback_data=callback_data(option, number))]
+                [InlineKeyboardButton(option.label, callback_data=callback_data(reply, number))]
                 for number, option in enumerate(reply.options, start=1)
             ]
         )
@@ -79,12 +110,33 @@ def keyboard(reply: Reply, t: Translator) -> Markup:
     return ReplyKeyboardRemove()
 
 
-def callback_data(option: Option, number: int) -> str:
-    """The option's value when it fits Telegram's 64 bytes, else its number (the engine accepts both)."""
-    if 0 < len(option.value.encode("utf-8")) <= MAX_CALLBACK_DATA:
-        return option.value
-    return str(number)
+def press_edit(query: CallbackQuery, *, echo: bool) -> Edit | None:
+    """The edit taking a pressed keyboard off its message, echoing "✓ <label>" in its text when `echo` and it fits."""
+    # Without the message's text or the pressed button's label (an inaccessible message, a caption), or when the
+    # echoed text would pass Telegram's limit, only the keyboard is taken off. None when the press names no message.
+    message = query.message
+    if message is None:
+        return None
+    if echo and isinstance(message, Message) and message.text:
+        label = pressed_label(message, query.data)
+        echoed = f"{message.text}\n\n{PRESSED_MARK} {label}" if label else None
+        if echoed is not None and utf16_length(echoed) <= MAX_TEXT:
+            return Edit(message.message_id, echoed)
+    return Edit(message.message_id)
 
 
-def _utf16_length(text: str) -> int:
+def pressed_label(message: Message, data: str | None) -> str | None:
+    """The label of the message's inline button whose callback data was pressed, if the message still shows it."""
+    markup = message.reply_markup
+    if markup is None or not data:
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
+
+
+def utf16_length(text: str) -> int:
+    """The text's length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts twice)."""
     return len(text.encode("utf-16-le")) // 2

@@ -1,9 +1,12 @@
 """Sending to Telegram within its limits: 30 messages in any second overall, 1/s per chat after a short burst.
 
 Each chat has its own FIFO queue and sending task, so one chat's replies keep their order and never hold up another.
-A 429 delays only the chat that got it, by `retry_after`, and sends the same message again; a 403 (the user
-blocked the bot) marks the contact unreachable and drops the rest of that chat's queue; network errors are
-retried a bounded number of times with backoff. Logs carry chat ids and counts, never message text.
+Edits of the bot's own messages (a pressed keyboard taken off) go through the same queue and pacing, so an edit never
+overtakes the replies queued before it, nor the replies queued after it overtake the edit. A 429 delays only the chat
+that got it, by `retry_after`, and sends the same message again; a 403 (the user blocked the bot) marks the contact
+unreachable and drops the rest of that chat's queue; network errors are retried a bounded number of times with
+backoff. An edit Telegram refuses (the message is too old, deleted, or already so) is logged and skipped: the
+replies behind it are sent all the same. Logs carry chat and message ids and counts, never message text.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram.render import Outgoing
+from bot.telegram.render import Edit, Outgoing
 
 log = logging.getLogger("kader.telegram.sender")
 
@@ -95,12 +98,15 @@ class Outcome(Enum):
     BLOCKED = "blocked"
 
 
+Item = Outgoing | Edit
+
+
 @dataclass
 class _Chat:
     """One chat's queue, its pacing, and the task sending it (None while idle)."""
 
     bucket: TokenBucket
-    queue: deque[Outgoing] = field(default_factory=deque)
+    queue: deque[Item] = field(default_factory=deque)
     task: asyncio.Task[None] | None = None
 
 
@@ -124,9 +130,10 @@ class TelegramSender:
         self._chats: dict[int, _Chat] = {}
         self.failed = 0
         self.dropped = 0
+        self.edits_failed = 0
 
-    def enqueue(self, chat_id: int, messages: Iterable[Outgoing]) -> None:
-        """Queues messages for a chat behind those already queued; returns at once (no await, so order holds)."""
+    def enqueue(self, chat_id: int, messages: Iterable[Item]) -> None:
+        """Queues messages and edits for a chat behind those already queued; returns at once (no await: order holds)."""
         chat = self._chats.get(chat_id)
         if chat is None:
             self._prune()
@@ -137,7 +144,7 @@ class TelegramSender:
             chat.task = asyncio.create_task(self._drain_chat(chat_id, chat), name=f"telegram-send-{chat_id}")
 
     def pending(self) -> int:
-        """How many messages wait to be sent (including those being sent now)."""
+        """How many messages and edits wait to be sent (including those being sent now)."""
         return sum(len(chat.queue) for chat in self._chats.values())
 
     async def join(self, timeout: float | None = None) -> bool:
@@ -184,41 +191,62 @@ class TelegramSender:
             # Reached only with an empty queue and no await since the check, so enqueue() starts a new task.
             chat.task = None
 
-    async def _deliver(self, chat_id: int, chat: _Chat, message: Outgoing) -> Outcome:
+    async def _deliver(self, chat_id: int, chat: _Chat, item: Item) -> Outcome:
         attempts = 0
         flood_waits = 0
         while True:
             await self._wait(chat.bucket.reserve())
             await self._overall.acquire()
             try:
-                await self.bot.send_message(chat_id=chat_id, text=message.text, reply_markup=message.markup)
+                await self._call(chat_id, item)
             except RetryAfter as error:
                 flood_waits += 1
                 delay = min(retry_after_seconds(error), self.limits.max_retry_after)
                 if flood_waits > self.limits.max_flood_waits:
-                    return self._failed(chat_id, "flood control", flood_waits)
+                    return self._failed(chat_id, item, "flood control", flood_waits)
                 log.warning("telegram flood control chat=%s retry_after=%.1fs", chat_id, delay)
                 await self._wait(delay)
             except Forbidden:
                 return Outcome.BLOCKED
             except BadRequest as error:
                 # The Bot API's description names the problem ("chat not found"); it never quotes the text.
+                if isinstance(item, Edit):
+                    log.warning(
+                        "telegram edit refused chat=%s message=%s error=%s", chat_id, item.message_id, error.message
+                    )
+                    self.edits_failed += 1
+                    return Outcome.FAILED
                 log.error("telegram refused a message chat=%s error=%s", chat_id, error.message)
                 self.failed += 1
                 return Outcome.FAILED
             except TelegramError as error:
                 attempts += 1
                 if attempts >= self.limits.max_attempts:
-                    return self._failed(chat_id, type(error).__name__, attempts)
+                    return self._failed(chat_id, item, type(error).__name__, attempts)
                 delay = self.limits.backoff * 2 ** (attempts - 1)
                 log.warning("telegram send retry chat=%s attempt=%d error=%s", chat_id, attempts, type(error).__name__)
                 await self._wait(delay)
             except Exception as error:  # noqa: BLE001 - a message the client cannot even build is dropped, not retried
-                return self._failed(chat_id, type(error).__name__, attempts + 1)
+                return self._failed(chat_id, item, type(error).__name__, attempts + 1)
             else:
                 return Outcome.SENT
 
-    def _failed(self, chat_id: int, reason: str, tries: int) -> Outcome:
+    async def _call(self, chat_id: int, item: Item) -> None:
+        """One Bot API call: sendMessage, editMessageText (which drops the keyboard too) or editMessageReplyMarkup."""
+        if isinstance(item, Outgoing):
+            await self.bot.send_message(chat_id=chat_id, text=item.text, reply_markup=item.markup)
+        elif item.text is not None:
+            await self.bot.edit_message_text(text=item.text, chat_id=chat_id, message_id=item.message_id)
+        else:
+            await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=item.message_id)
+
+    def _failed(self, chat_id: int, item: Item, reason: str, tries: int) -> Outcome:
+        if isinstance(item, Edit):
+            log.warning(
+                "telegram edit given up chat=%s message=%s reason=%s tries=%d", chat_id, item.message_id, reason, tries
+            )
+            self.edits_failed += 1
+            return Outcome.FAILED
         log.error("telegram message given up chat=%s reason=%s tries=%d", chat_id, reason, tries)
         self.failed += 1
         return Outcome.FAILED

@@ -145,6 +145,17 @@ def test_the_shell_command_reads_stdin_and_writes_stdout_as_they_are_now(tmp_pat
     assert "+6281300000001" in out and MENU_ID in out
 
 
+def test_echo_prints_each_line_before_its_answer(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("menu\n1\n"))
+    database = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["shell", "--phone", "0813-0000-0001", "--echo", "--database", database]) == 0
+    out = capsys.readouterr().out
+    assert out.index("> menu") < out.index(MENU_ID) < out.index("> 1")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("menu\n"))
+    assert main(["shell", "--phone", "0813-0000-0001", "--database", database]) == 0
+    assert "> menu" not in capsys.readouterr().out  # without --echo, only the answers
+
+
 # -- the shell in-process ------------------------------------------------------------------
 
 

@@ -1,5 +1,9 @@
 """A loopback Bot API: the methods the bot calls, recorded, with 429 and 403 answers on demand.
 
+Messages the bot sent can be edited (editMessageText, editMessageReplyMarkup) as Telegram does: an edit of a message
+that does not exist, or that changes nothing, is refused with Telegram's own descriptions, and every accepted edit is
+recorded in `edits`; `current()` shows a message as the user now sees it.
+
 It runs under uvicorn on its own thread and event loop (started once per test session, reset for every test),
 so the bot under test talks to it over real HTTP on 127.0.0.1 exactly as it would to Telegram.
 """
@@ -29,8 +33,14 @@ TOKEN = "123456:TEST-token_for-the-loopback-api"
 BOT_ID = 123456
 BOT_USERNAME = "kader_test_bot"
 LONG_POLL_CAP = 0.2  # seconds a getUpdates with nothing to serve is held, whatever timeout was asked
+MAX_TEXT = 4096  # UTF-16 code units
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same"
+    " as a current content and reply markup of the message"
+)
 _JSON_PARAMETERS = {
     "chat_id",
+    "message_id",
     "offset",
     "timeout",
     "limit",
@@ -52,6 +62,7 @@ class Sent:
     reply_markup: dict[str, Any] | None
     params: dict[str, Any]
     at: float
+    message_id: int = 0
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -67,6 +78,18 @@ class Sent:
 
 
 @dataclass
+class Edited:
+    """One edit the fake accepted: the new text (None for a keyboard-only edit) and the keyboard left (None: none)."""
+
+    chat_id: int
+    message_id: int
+    method: str
+    text: str | None
+    reply_markup: dict[str, Any] | None
+    at: float
+
+
+@dataclass
 class FakeBotAPI:
     """The state of the loopback Bot API; `app()` is the Starlette app serving it."""
 
@@ -79,6 +102,9 @@ class FakeBotAPI:
     commands: dict[str | None, list[dict[str, str]]] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=lambda: {"url": ""})
     failures: dict[int, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    edits: list[Edited] = field(default_factory=list)
+    edit_failures: dict[int, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    _messages: dict[tuple[int, int], Sent] = field(default_factory=dict)
     _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(7001))
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -118,6 +144,13 @@ class FakeBotAPI:
         queue = self.failures.setdefault(chat_id, deque())
         queue.extend([(code, body)] * times)
 
+    def fail_next_edit(self, chat_id: int, code: int, description: str, *, retry_after: int | None = None) -> None:
+        """The next edit (editMessageText or editMessageReplyMarkup) in this chat fails with this code."""
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        self.edit_failures.setdefault(chat_id, deque()).append((code, body))
+
     # -- what a test reads ------------------------------------------------------------------
 
     def to(self, chat_id: int) -> list[Sent]:
@@ -127,6 +160,24 @@ class FakeBotAPI:
     def called(self, method: str) -> list[dict[str, Any]]:
         """The parameters of every call of one method."""
         return [params for name, params in self.calls if name == method]
+
+    def current(self, message: Sent) -> Sent:
+        """The message as the user sees it now, after every edit (its text and keyboard)."""
+        return self._messages.get((message.chat_id, message.message_id), message)
+
+    def edits_of(self, chat_id: int) -> list[Edited]:
+        """Every edit accepted in one chat, in order."""
+        return [edit for edit in self.edits if edit.chat_id == chat_id]
+
+    def as_message(self, message: Sent) -> dict[str, Any]:
+        """The message as the Bot API describes it now (in a callback query, for instance), keyboard included."""
+        now = self.current(message)
+        chat = {"id": now.chat_id, "type": "private", "first_name": "User"}
+        body: dict[str, Any] = {"message_id": now.message_id, "date": int(time.time()), "chat": chat, "text": now.text}
+        if _inline(now.reply_markup) is not None:
+            body["reply_markup"] = now.reply_markup
+        body["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Kader", "username": BOT_USERNAME}
+        return body
 
     async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
         """Waits (bounded) until the condition holds; fails the test with what was sent otherwise."""
@@ -186,11 +237,42 @@ class FakeBotAPI:
         if failures:
             code, body = failures.popleft()
             return JSONResponse(body, status_code=code)
+        if _utf16_length(params["text"]) > MAX_TEXT:
+            return _error(400, "Bad Request: message is too long")
         markup = params.get("reply_markup")
-        self.sent.append(Sent(chat_id, params["text"], markup, params, time.monotonic()))
         message_id = next(self._message_ids)
+        sent = Sent(chat_id, params["text"], markup, params, time.monotonic(), message_id)
+        self.sent.append(sent)
+        self._messages[(chat_id, message_id)] = sent
         chat = {"id": chat_id, "type": "private", "first_name": "User"}
         return _ok({"message_id": message_id, "date": int(time.time()), "chat": chat, "text": params["text"]})
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> JSONResponse:
+        return self._edit("editMessageText", params, params.get("text"))
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> JSONResponse:
+        return self._edit("editMessageReplyMarkup", params, None)
+
+    def _edit(self, method: str, params: dict[str, Any], text: str | None) -> JSONResponse:
+        """An edit as Telegram answers it; a missing reply_markup leaves the message with no inline keyboard."""
+        chat_id = int(params["chat_id"])
+        failures = self.edit_failures.get(chat_id)
+        if failures:
+            code, body = failures.popleft()
+            return JSONResponse(body, status_code=code)
+        message = self._messages.get((chat_id, int(params["message_id"])))
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        if text is not None and _utf16_length(text) > MAX_TEXT:
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+        markup = _inline(params.get("reply_markup"))
+        new_text = message.text if text is None else text
+        if new_text == message.text and markup == _inline(message.reply_markup):
+            return _error(400, NOT_MODIFIED)
+        edited = Sent(chat_id, new_text, markup, message.params, message.at, message.message_id)
+        self._messages[(chat_id, message.message_id)] = edited
+        self.edits.append(Edited(chat_id, message.message_id, method, text, markup, time.monotonic()))
+        return _ok(self.as_message(edited))
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> JSONResponse:
         self.callback_answers.append(str(params["callback_query_id"]))
@@ -243,6 +325,15 @@ async def _parameters(request: Request) -> dict[str, Any]:
                 value = json.loads(value)
         params[key] = value
     return params
+
+
+def _inline(markup: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The inline keyboard of a markup (the only kind an edit can change), or None."""
+    return markup if markup and "inline_keyboard" in markup else None
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _ok(result: Any) -> JSONResponse:

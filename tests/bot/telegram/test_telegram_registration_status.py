@@ -109,8 +109,13 @@ async def test_a_cadre_registers_siti_aminah_pressing_every_button(bot_api, data
         assert "Halo, Kader Rina Wati!" in menu.text
         assert "Daftarkan pekerja" in labels(menu)
 
-        intro, ask_nik = await cadre.tap("Daftarkan pekerja", until=ends_with(ID("register.nik.ask")))
-        assert intro.text.startswith("Pendaftaran pekerja baru.")
+        # Consent first: the privacy notice, before any personal data is asked.
+        opened = await cadre.tap("Daftarkan pekerja", until=ends_with("apakah pekerja sudah mendengar ini"))
+        consent = opened[-1]
+        assert joined(opened).startswith("Pendaftaran pekerja baru.")
+        assert "Pemberitahuan privasi:" in consent.text
+        assert labels(consent) == ["Ya, pekerja setuju", "Tidak setuju"]
+        (ask_nik,) = await cadre.tap("Ya, pekerja setuju", until=ends_with(ID("register.nik.ask")))
         assert ask_nik.text == "Ketik NIK pekerja (16 angka sesuai KTP)."
         assert ask_nik.reply_markup == REMOVE_KEYBOARD  # free text: no keyboard lingers
 
@@ -121,7 +126,7 @@ async def test_a_cadre_registers_siti_aminah_pressing_every_button(bot_api, data
 
         (ask_sex,) = await cadre.say("ya")
         assert ask_sex.text == "Jenis kelamin pekerja? (menurut NIK: Perempuan)"
-        assert ask_sex.buttons == [("Perempuan", "F"), ("Laki-laki", "M")]
+        assert tg.answers(ask_sex) == [("Perempuan", "F"), ("Laki-laki", "M")]
         (ask_phone,) = await cadre.tap("Perempuan", until=ends_with(ID("register.phone.ask")))
         assert ask_phone.reply_markup == REMOVE_KEYBOARD
 
@@ -137,17 +142,14 @@ async def test_a_cadre_registers_siti_aminah_pressing_every_button(bot_api, data
         assert labels(ask_payer) == ["Desa (APBDes)", "Pekerja sendiri", "Donatur / pihak lain"]
         (ask_programmes,) = await cadre.tap("Desa (APBDes)")
         assert ask_programmes.text.startswith("Penghasilan dicatat Rp1.000.000. Pilih program:")
-        assert ask_programmes.buttons == [
+        assert tg.answers(ask_programmes) == [
             ("JKK + JKM: Rp16.800 per bulan", "JKK,JKM"),
             ("JKK + JKM + JHT: Rp36.800 per bulan", "JKK,JKM,JHT"),
         ]
         (ask_heir,) = await cadre.tap("JKK + JKM: Rp16.800 per bulan", until=ends_with(ID("register.heir.ask")))
         assert ask_heir.reply_markup == REMOVE_KEYBOARD
 
-        (consent,) = await cadre.say("lewati")
-        assert consent.text.startswith("Pemberitahuan privasi:") and "Apakah pekerja sudah setuju?" in consent.text
-        assert labels(consent) == ["Ya, pekerja setuju"]
-        (summary,) = await cadre.tap("Ya, pekerja setuju")
+        (summary,) = await cadre.say("lewati")
         assert summary.text.startswith("Mohon periksa kembali:")
         for line in (
             "1. NIK: 6310054508800001",
@@ -166,14 +168,15 @@ async def test_a_cadre_registers_siti_aminah_pressing_every_button(bot_api, data
         async with database.transaction() as session:
             assert await workers.find_by_nik(session, SITI) is None  # nothing is stored before "Ya, simpan"
 
-        saved, menu = await cadre.tap("Ya, simpan")
+        # "Saved" and the menu arrive as one message, with the menu's buttons.
+        (saved,) = await cadre.tap("Ya, simpan")
         number = re.search(r"REG-6310-\d{6}", saved.text)
         assert number is not None, saved.text
-        assert saved.text == (
+        assert saved.text.startswith(
             f"Tersimpan. Siti Aminah terdaftar dengan nomor registrasi {number.group()}.\n"
-            "Status: belum aktif - menunggu iuran pertama (Rp16.800 per bulan)."
+            "Status: belum aktif - menunggu iuran pertama (Rp16.800 per bulan).\n\n"
         )
-        assert "Halo, Kader Rina Wati!" in menu.text and menu.buttons
+        assert "Halo, Kader Rina Wati!" in saved.text and saved.buttons
 
     assert len(bot_api.callback_answers) == 7  # every one of the 7 presses stopped its button's spinner
     async with database.transaction() as session:
@@ -211,22 +214,26 @@ async def test_a_worker_links_her_own_contact_not_someone_elses_and_sees_her_car
         assert ask_nik.reply_markup is not None and ask_nik.reply_markup["one_time_keyboard"] is True
 
         # Someone else's card carrying her number: nothing is linked, and the NIK is still asked.
-        refused, again = await siti.send(tg.contact(WORKER_CHAT, "0813-5000-1234", owner=SOMEONE_ELSE))
-        assert refused.text.startswith("NIK harus 16 angka")
-        assert again.text == ID("status.check.nik") and again.keyboard[0]["request_contact"] is True
+        # The refusal and the question again arrive as one message, with the share-my-number keyboard.
+        (again,) = await siti.send(tg.contact(WORKER_CHAT, "0813-5000-1234", owner=SOMEONE_ELSE))
+        assert again.text.startswith("NIK harus 16 angka")
+        assert again.text.endswith(ID("status.check.nik")) and again.keyboard[0]["request_contact"] is True
         assert (await contact_of(database, WORKER_CHAT)).phone is None
         assert await position(database, WORKER_CHAT) == ("status_check", "nik")
         assert "Siti Aminah" not in joined(bot_api.to(WORKER_CHAT))
 
         # Her own card: the phone is linked and the status conversation starts over, now knowing her.
         linked = await siti.send(tg.contact(WORKER_CHAT, "0813-5000-1234", owner=WORKER_CHAT))
-        assert linked[0].text == ID("common.phone_linked")
-        card = next(m.text for m in linked if m.text.startswith("Siti Aminah (REG-6310-"))
+        assert linked[0].text.startswith(ID("common.phone_linked"))
+        # One message: "linked", her card and the menu, each a paragraph of it.
+        paragraphs = "\n\n".join(m.text for m in linked).split("\n\n")
+        card = next(p for p in paragraphs if p.startswith("Siti Aminah (REG-6310-"))
         assert card.splitlines()[1:] == [
             f"NIK: {SITI}",
             "Status: Belum aktif",
             "Perlindungan mulai setelah iuran pertama dibayar.",
             "Program: JKK + JKM",
+            ID("status.card.no_cadre"),  # no cadre serves her village here: the card names 175 instead
         ]
         assert "Silakan pilih layanan" in linked[-1].text and linked[-1].buttons  # back at the menu
         assert (await contact_of(database, WORKER_CHAT)).phone == WORKER_PHONE
@@ -259,7 +266,8 @@ async def test_a_stranger_with_nik_and_birth_date_sees_only_the_masked_nik_and_s
         assert ask_birth.reply_markup == REMOVE_KEYBOARD  # the share-my-number keyboard goes away
         answer = await stranger.say("05-08-1980")
 
-    assert answer[0].text == f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai {ID.date(until)}."
+    # The answer and the menu after it arrive as one message.
+    assert answer[0].text.startswith(f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai {ID.date(until)}.")
     assert "Silakan pilih layanan" in answer[-1].text
     told = joined(bot_api.to(STRANGER_CHAT))
     for secret in (SITI, "Siti", "Aminah", "REG-", "Rp16.800", "Iuran berikutnya"):

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.telegram.callback import read_callback_data
 from tests.bot.telegram.fake_bot_api import FakeBotAPI, Sent
 
 _message_ids = itertools.count(1)
@@ -36,9 +37,10 @@ def text(chat_id: int, words: str, language: str = "id") -> dict[str, Any]:
     return message(chat_id, language, text=words, **extra)
 
 
-def press(chat_id: int, data: str, language: str = "id") -> dict[str, Any]:
-    """An inline-button press on a message of the bot."""
-    on = {"message_id": next(_message_ids), "date": int(time.time()), "chat": _chat(chat_id), "text": "..."}
+def press(chat_id: int, data: str, language: str = "id", on: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An inline-button press on a message of the bot: `on` as the Bot API describes it, else a made-up one."""
+    if on is None:
+        on = {"message_id": next(_message_ids), "date": int(time.time()), "chat": _chat(chat_id), "text": "..."}
     query = {
         "id": f"cb-{next(_callback_ids)}",
         "from": _user(chat_id, language),
@@ -88,6 +90,11 @@ def document(chat_id: int) -> dict[str, Any]:
     return message(chat_id, document=body)
 
 
+def answers(message: Sent) -> list[tuple[str, str]]:
+    """The inline buttons as (label, the answer a press stands for), whatever question token the data carries."""
+    return [(label, read_callback_data(data)[0]) for label, data in message.buttons]
+
+
 def has_buttons(messages: list[Sent]) -> bool:
     """Whether the last message offers a keyboard (the turn's closing prompt)."""
     return bool(messages) and bool(messages[-1].buttons or messages[-1].keyboard)
@@ -96,10 +103,18 @@ def has_buttons(messages: list[Sent]) -> bool:
 class TelegramUser:
     """One person in a private chat with the bot, reading what each of their messages brought back."""
 
-    def __init__(self, api: FakeBotAPI, chat_id: int, deliver: Callable[[dict[str, Any]], Awaitable[object]]) -> None:
+    def __init__(
+        self,
+        api: FakeBotAPI,
+        chat_id: int,
+        deliver: Callable[[dict[str, Any]], Awaitable[object]],
+        settle: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self.api = api
         self.chat_id = chat_id
         self._deliver = deliver
+        # Waits until the bot has sent everything queued (its sender's join), so a turn's messages are all counted.
+        self._settle = settle
         self._seen = 0
 
     async def send(
@@ -109,6 +124,8 @@ class TelegramUser:
         start = self._seen
         await self._deliver(update)
         await self.api.wait_until(lambda: until(self.api.to(self.chat_id)[start:]), timeout, f"chat {self.chat_id}")
+        if self._settle is not None:
+            await self._settle()
         new = self.api.to(self.chat_id)[start:]
         self._seen = start + len(new)
         return new
@@ -118,12 +135,17 @@ class TelegramUser:
         return await self.send(text(self.chat_id, words), **options)
 
     async def tap(self, label: str, **options: Any) -> list[Sent]:
-        """Presses the inline button with this label on the last message that had buttons."""
-        with_buttons = [m for m in self.api.to(self.chat_id) if m.buttons]
-        assert with_buttons, "no message with buttons yet"
-        buttons = dict(with_buttons[-1].buttons)
+        """Presses the inline button with this label on the last message that still shows buttons."""
+        with_buttons = [m for m in self.api.to(self.chat_id) if self.api.current(m).buttons]
+        assert with_buttons, "no message with buttons (left)"
+        return await self.tap_on(with_buttons[-1], label, **options)
+
+    async def tap_on(self, message: Sent, label: str, **options: Any) -> list[Sent]:
+        """Presses the button with this label on that message, as it is shown now (an older keyboard, say)."""
+        buttons = dict(self.api.current(message).buttons)
         assert label in buttons, f"{label!r} not among {list(buttons)}"
-        return await self.send(press(self.chat_id, buttons[label]), **options)
+        on = self.api.as_message(message)
+        return await self.send(press(self.chat_id, buttons[label], on=on), **options)
 
 
 def joined(messages: list[Sent]) -> str:
