@@ -12,6 +12,7 @@ from flows.failures import failure_trace
 from flows.i18n import DEFAULT_LANGUAGE, Translator
 from flows.locks import KeyedLocks
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Stop, Unsure, Valid, resolve
+from flows.person_to_ask import person_to_ask
 from flows.text import (
     BACK,
     CANCEL,
@@ -424,7 +425,7 @@ class Engine:
         ctx = turn.ctx
         parsed = await self._parse(step, text, ctx, media)
         if isinstance(parsed, Invalid):
-            turn.say(self._refusal(turn, step, ctx.t(parsed.reason, **parsed.params)))
+            turn.say(await self._refusal(turn, step, ctx.t(parsed.reason, **parsed.params)))
             await self._prompt(turn, flow, step)
             return
         if isinstance(parsed, Stop):
@@ -454,16 +455,17 @@ class Engine:
         state.data.setdefault("history", []).append(step.name)
         await self._advance(turn, flow, after=step.name)
 
-    def _refusal(self, turn: _Turn, step: Step | None, reason: str) -> str:
-        """Why an answer was refused; from the second miss at one question, also how to leave it."""
+    async def _refusal(self, turn: _Turn, step: Step | None, reason: str) -> str:
+        """Why an answer was refused; from the second miss at one question, also how to leave and whom to ask."""
         state, t = turn.state, turn.ctx.t
         where = step.name if step is not None else str(state.step)
         misses = state.data.get("misses") or {}
         count = int(misses.get(where, 0)) + 1 if isinstance(misses, dict) else 1
         state.data["misses"] = {where: count}
-        if count >= MISSES_BEFORE_WAY_OUT:
-            return f"{reason}\n{t('common.way_out')}"
-        return reason
+        if count < MISSES_BEFORE_WAY_OUT:
+            return reason
+        person = await person_to_ask(turn.ctx)
+        return "\n".join([reason, t("common.way_out"), *([person] if person else [])])
 
     def _ask_unsure(self, turn: _Turn, step: Step, unsure: dict[str, Any]) -> None:
         """Asks whether a reading is what was meant, with yes and no."""
@@ -542,7 +544,7 @@ class Engine:
             return
         # Only the question again, not the whole summary: it is just above.
         options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
-        text = self._refusal(turn, None, ctx.t("common.confirm.invalid"))
+        text = await self._refusal(turn, None, ctx.t("common.confirm.invalid"))
         turn.say(text, options, CHOICE, numbered=False, question=turn.token("summary"))
 
     # -- the shared verbs ---------------------------------------------------------------

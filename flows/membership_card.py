@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import phonenumbers
-
 from flows.model import Context
+from flows.person_to_ask import cadre_line
 from rules.contribution import monthly_amount
 from rules.coverage import Membership, arrears_end, covered_months, membership_on
 from rules.membership_status import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
 from rules.nik import mask_nik
-from storage import payments, people
+from storage import payments
 from storage.models import Worker
 
 
@@ -23,23 +22,6 @@ async def membership_of(ctx: Context, worker: Worker) -> Membership:
 
 def _months_from(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
-def readable_phone(e164: str) -> str:
-    """A phone as people read and dial it at home: "+6281234567890" → "0812-3456-7890"."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-async def cadre_line(ctx: Context, worker: Worker) -> str:
-    """The cadre to call or message (the registering one while they serve the village, else another), or 175."""
-    cadre = await people.cadre_for_village(ctx.session, worker.village_code, worker.registered_by)
-    if cadre is None:
-        return ctx.t("status.card.no_cadre")
-    return ctx.t("status.card.cadre", name=cadre.name, phone=readable_phone(cadre.phone))
 
 
 async def describe(ctx: Context, worker: Worker, membership: Membership, *, full_nik: bool) -> str:

@@ -6,21 +6,25 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
+from flows.amount_answers import read_money
 from flows.membership_card import membership_of
-from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
-from flows.text import BACK, fold, free_text, is_yes
+from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Unsure, Valid
+from flows.text import BACK, fold, is_yes
 from flows.worker_lookup import lookup_steps, selected_worker_id
-from rules.amounts import read_rupiah
 from rules.contribution import monthly_amount
 from rules.coverage import Membership, month_start
 from rules.membership_status import DECEASED, LAPSED, NOT_ACTIVE
-from rules.months import add_months
+from rules.months import add_months, read_month_count
+from rules.references import InvalidReferenceError, read_reference
 from storage import audit, payments, workers
 from storage.models import Worker
 from storage.payments import NewPayment
 
 PAYMENT = "payment"
 MONTH_CHOICES = (1, 3, 6, 12)
+# A bare number below this is no payment anyone makes: "20" means Rp20.000 (asked, never assumed).
+PLAUSIBLE_PAYMENT = 1_000
+MAXIMUM_PAYMENT = 10**9
 
 
 async def _worker(ctx: Context) -> Worker:
@@ -125,10 +129,14 @@ async def _parse_amount(text: str, ctx: Context) -> Parsed:
         if expected is None:
             return Invalid("payment.amount.type_it")
         return Valid({"paid": expected, "expected": expected})
-    paid = read_rupiah(text)
-    if paid is None or paid >= 10**9:
-        return Invalid("payment.amount.invalid")
-    return Valid({"paid": paid, "expected": expected})
+    read = read_money(text, ctx, PLAUSIBLE_PAYMENT)
+    if isinstance(read, Valid | Unsure) and read.value >= MAXIMUM_PAYMENT:
+        return Invalid("amount.invalid.too_large")
+    if isinstance(read, Unsure):  # "20" is most likely Rp20.000: asked, never assumed
+        return Unsure({"paid": read.value, "expected": expected}, read.question, read.params)
+    if isinstance(read, Invalid):
+        return Invalid("payment.amount.invalid") if read.reason == "amount.invalid.format" else read
+    return Valid({"paid": read.value, "expected": expected})
 
 
 def _paid(ctx: Context) -> int:
@@ -152,8 +160,16 @@ def _parse_mismatch(text: str, ctx: Context) -> Parsed:
 
 
 def _parse_reference(text: str, ctx: Context) -> Parsed:
-    reference = free_text(text, 60, letters=False)
-    return Invalid("payment.reference.invalid") if reference is None else Valid(reference)
+    try:
+        return Valid(read_reference(text))
+    except InvalidReferenceError as error:
+        return Invalid("payment.reference.characters" if error.reason == "characters" else "payment.reference.invalid")
+
+
+def _parse_months(text: str, ctx: Context) -> Parsed:
+    """A number of months in words ("setahun", "3 bln", "tiga bulan"), from the first unpaid month."""
+    count = read_month_count(text)
+    return Invalid("common.choice_invalid", {"count": len(MONTH_CHOICES)}) if count is None else Valid(str(count))
 
 
 async def _show_worker(value: Any, ctx: Context) -> str:
@@ -231,6 +247,7 @@ def payment_flow() -> Flow:
                 "months",
                 "payment.months.ask",
                 choices=_month_choices,
+                parse=_parse_months,
                 positions=False,
                 prompt_params=_months_prompt,
                 summary_label="payment.summary.months",

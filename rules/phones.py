@@ -71,3 +71,12 @@ def mask_phone(e164: str) -> str:
         raise ValueError(f"not an E.164 number: {e164!r}")
     head, tail = e164[:6], e164[-4:]
     return head + "*" * (len(e164) - 10) + tail
+
+
+def readable_phone(e164: str) -> str:
+    """A phone as people read and dial it at home: "+6281234567890" → "0812-3456-7890"."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)

@@ -34,7 +34,7 @@ def register_flow(options: FlowOptions | None = None) -> Flow:
              summary_label=_label("birth_date"), show=s.show_birth_date),
         Step("birth_confirm", "register.birth_confirm.ask", choices=q.birth_confirm_choices,
              prompt_params=q.birth_confirm_prompt, condition=q.birth_differs),
-        Step("sex", "register.sex.ask", choices=q.sex_choices, prompt_params=q.sex_prompt,
+        Step("sex", "register.sex.ask", choices=q.sex_choices, parse=p.parse_sex, prompt_params=q.sex_prompt,
              condition=lambda ctx: "nik" in ctx.answers, summary_label=_label("sex"), show=s.show_sex),
         Step("sex_confirm", "register.sex_confirm.ask", choices=q.sex_confirm_choices, prompt_params=q.sex_prompt,
              condition=q.sex_differs),

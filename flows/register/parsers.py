@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 from typing import Any
 
+from flows.amount_answers import read_money
 from flows.flow_options import FlowOptions
-from flows.model import Context, Invalid, Parsed, Stop, Valid
+from flows.model import Context, Invalid, Parsed, Stop, Unsure, Valid
+from flows.register import questions as q
 from flows.register.answers import nik_birth_date, village_today
 from flows.register.questions import CONSENT_YES
-from flows.shared_parsers import nik_refusal
-from flows.text import free_text, is_no, is_skip, is_yes
+from flows.shared_parsers import nik_refusal, read_free_text, read_name
+from flows.text import is_no, is_skip, is_yes
 from rules.age import age_on
-from rules.amounts import read_rupiah
 from rules.contribution import IncomeAboveMaximumError, declare_income
 from rules.dates import InvalidDateError, parse_date
 from rules.nik import InvalidNikError, mask_nik, parse_nik
@@ -22,8 +21,8 @@ from rules.phones import InvalidPhoneError, normalise_mobile
 from rules.regions import village_info
 from storage import workers
 
-_NAME_ALLOWED = re.compile(r"^[^\W\d_]+(?:[ '.\-]+[^\W\d_]*)*$")
-_CAPITAL = re.compile(r"(^|[\s\-'.])([^\W\d_])")
+# Below this, a typed income is no monthly income anyone has: "2" or "1,5" means millions (asked, never assumed).
+PLAUSIBLE_INCOME = 100_000
 
 
 def parse_village_code(text: str, ctx: Context) -> Parsed:
@@ -49,23 +48,9 @@ async def parse_new_nik(text: str, ctx: Context) -> Parsed:
     return Valid({"number": nik.number, "birth_date": nik.birth_date.isoformat(), "sex": nik.sex})
 
 
-def tidy_name(text: str) -> str:
-    """Collapses spaces and capitalises each part: "siti  AMINAH" → "Siti Aminah"."""
-    lowered = " ".join(text.split()).lower()
-    return _CAPITAL.sub(lambda m: m.group(1) + m.group(2).upper(), lowered)
-
-
 def parse_name(text: str, ctx: Context) -> Parsed:
-    """A person's name of letters, spaces, apostrophes, dots and dashes, tidied."""
-    name = unicodedata.normalize("NFC", " ".join(text.split()))
-    if not 2 <= len(name) <= 100:
-        return Invalid("register.name.invalid.length")
-    if not _NAME_ALLOWED.match(name):
-        return Invalid("register.name.invalid.characters")
-    tidy = tidy_name(name)
-    if len(tidy) > 100:  # capitalising can lengthen a name ("ß" → "SS"); the column holds 100
-        return Invalid("register.name.invalid.length")
-    return Valid(tidy)
+    """A person's name as on the KTP, tidied, titles and degrees kept ("H. Abdul Karim, S.Pd")."""
+    return read_name(text)
 
 
 def _age_check(born: date, ctx: Context, options: FlowOptions) -> Invalid | None:
@@ -107,35 +92,46 @@ def parse_optional_phone(text: str, ctx: Context) -> Parsed:
 
 def parse_free_occupation(text: str, ctx: Context) -> Parsed:
     """An occupation not in the list, in the cadre's words."""
-    value = free_text(text)
-    return Invalid("register.occupation_other.invalid") if value is None else Valid(value)
+    return read_free_text(text, "register.occupation_other.invalid")
 
 
 def parse_income(text: str, ctx: Context) -> Parsed:
-    """A monthly income as typed, raised to the minimum or a whole step; refused above the maximum."""
-    typed = read_rupiah(text)
-    if typed is None:
-        return Invalid("register.income.invalid.format")
+    """A monthly income as typed, raised to the minimum or a whole step; refused above the maximum. A bare number
+    below any monthly income ("1,5", "2") asks whether millions were meant, never guesses."""
+    read = read_money(text, ctx, PLAUSIBLE_INCOME)
+    if isinstance(read, Unsure):
+        declared = _declared(read.value, ctx)
+        return Unsure(declared.value, read.question, read.params) if isinstance(declared, Valid) else declared
+    return _declared(read.value, ctx) if isinstance(read, Valid) else read
+
+
+def _declared(typed: int, ctx: Context) -> Parsed:
     try:
         declared = declare_income(typed)
     except IncomeAboveMaximumError as error:
         return Invalid("register.income.invalid.maximum", {"maximum": ctx.t.money(error.maximum)})
     except (ValueError, TypeError):
-        return Invalid("register.income.invalid.format")
+        return Invalid("amount.invalid.format")
     return Valid({"amount": declared.amount, "typed": typed, "raised": declared.raised_from is not None})
+
+
+def parse_sex(text: str, ctx: Context) -> Parsed:
+    """"Ya" at the sex question takes the NIK's, which the question offers; other words are no choice."""
+    if is_yes(text):
+        return Valid(str(ctx.answers["nik"]["sex"]))
+    return Invalid("common.choice_invalid", {"count": len(q.sex_choices(ctx))})
 
 
 def parse_sponsor(text: str, ctx: Context) -> Parsed:
     """The name of whoever pays instead of the worker or the village."""
-    value = free_text(text)
-    return Invalid("register.sponsor.invalid") if value is None else Valid(value)
+    return read_free_text(text, "register.sponsor.invalid")
 
 
 def parse_heir_name(text: str, ctx: Context) -> Parsed:
-    """The heir's name, or None when skipped."""
+    """The heir's name, or None when skipped ("lewati", "tidak ada", "-")."""
     if is_skip(text):
         return Valid(None)
-    return parse_name(text, ctx)
+    return read_name(text)
 
 
 def parse_consent(text: str, ctx: Context) -> Parsed:

@@ -243,7 +243,8 @@ async def test_the_second_miss_at_a_question_says_how_to_leave(chat):
     first = await chat.send("B")
     assert first[0].text == "Nama terlalu pendek."
     second = await chat.send("C")
-    assert second[0].text == "Nama terlalu pendek.\n" + ID("common.way_out")
+    # ... and, for someone who is neither a known worker nor staff, a person to ask: BPJS Ketenagakerjaan's 175.
+    assert second[0].text == "\n".join(["Nama terlalu pendek.", ID("common.way_out"), ID("common.way_out_official")])
     # An accepted answer starts the count again at the next question.
     await chat.send("Budi")
     assert (await chat.send("tukang"))[0].text == ID("common.choice_invalid", count=2)

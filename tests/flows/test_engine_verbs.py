@@ -327,7 +327,8 @@ async def test_other_words_repeat_only_the_question_and_a_bare_number_explains_u
     assert [r.text for r in replies] == [ID("common.confirm.invalid")]
     assert [o.value for o in replies[0].options] == ["ya", "batal"]
     # A second miss also says how to leave.
-    assert (await chat.send("entahlah"))[0].text == ID("common.confirm.invalid") + "\n" + ID("common.way_out")
+    way_out = [ID("common.way_out"), ID("common.way_out_official")]
+    assert (await chat.send("entahlah"))[0].text == "\n".join([ID("common.confirm.invalid"), *way_out])
     assert await saved_events(database) == []
     # The summary's lines are numbered: "2" means line 2, not "Batal", and "1" does not save either.
     for number in ("1", "2"):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from flows.engine import Engine
+from flows.i18n import Translator
 from flows.registry import default_registry
 from storage import audit
 from storage.database import Database
@@ -17,6 +18,8 @@ from storage.models import Payment
 from tests import factories
 from tests.chat import Chat
 from tests.factories import add_staff
+
+ID = Translator("id")
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 VILLAGE = "63.10.02.2003"  # Sungai Lembu
@@ -147,7 +150,14 @@ async def test_the_month_options_are_picked_by_the_number_of_months_label_or_tap
     twelve = next(option for option in chat.last[-1].options if option.label.startswith("12 bulan"))
     assert (await chat.say(twelve.value)).startswith("Iuran 12 bulan")
     await chat.say("kembali")
-    refused = await chat.say("7")
+    # Any whole number of months up to a year, also in words; more than a year is no choice.
+    assert (await chat.say("7")).startswith("Iuran 7 bulan untuk Siti Aminah")
+    await chat.say("kembali")
+    assert (await chat.say("tiga bulan")).startswith("Iuran 3 bulan untuk Siti Aminah: Rp50.400.")
+    await chat.say("kembali")
+    assert (await chat.say("setahun")).startswith("Iuran 12 bulan")
+    await chat.say("kembali")
+    refused = await chat.say("13")
     assert refused.startswith("Jawaban itu tidak ada di pilihan.")
 
 
@@ -232,9 +242,12 @@ async def test_a_receipt_number_must_be_readable(engine, database):
     chat = await cadre_chat(engine, database)
     for line in ("bayar", "siti", "1", "ya"):
         await chat.say(line)
-    assert (await chat.say("-")).startswith("Nomor kwitansi harus 2 sampai 60 huruf atau angka.")
+    assert (await chat.say("-")).startswith(ID("payment.reference.invalid"))
     assert (await chat.say("K" * 61)).startswith("Nomor kwitansi harus 2 sampai 60 huruf atau angka.")
-    assert (await chat.say("KW 12")).startswith("Mohon periksa kembali:")
+    # Letters, digits and - / . _ only: a space or other marks are refused with an example.
+    for typed in ("KW 12", "KW#12", "KW✅12"):
+        assert (await chat.say(typed)).startswith(ID("payment.reference.characters")), typed
+    assert (await chat.say("KW-2026/015")).startswith("Mohon periksa kembali:")
 
 
 # -- arrears, duplicates, death -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from flows.engine import Engine
 from flows.i18n import Translator
 from flows.registry import default_registry
-from flows.text import command_word, is_yes, verb_of
+from flows.text import NO_WORDS, SKIP_WORDS, YES_WORDS, command_word, is_yes, verb_of
 from rules.age import age_on
 from rules.dates import InvalidDateError, parse_date
 from rules.nik import InvalidNikError, parse_nik
@@ -49,6 +49,7 @@ STEPS: dict[str, tuple[int, set[str]]] = {
     "income": (9, {"payer"}),
     "sponsor": (11, {"programmes"}),
 }
+FREE_TEXT_STEPS = ("name", "occupation_other", "sponsor")
 
 LONG = ("6310054508800001 " * 300)[:5000]
 _odd = st.sampled_from(
@@ -219,7 +220,9 @@ async def any_text_at(step: str, engine: Engine, database: Database, text: str) 
         assert after.state["answers"] == before, "a refused answer changes nothing"
         # A text naming another service ("0:MENU") is offered the way there instead, the answers kept.
         offered_to_leave = [option.value for option in replies[-1].options] == ["leave", "stay"]
-        assert offered_to_leave or replies[-1].text == question, "and the question is asked again"
+        # A bare number below any income ("1", "1,5") is asked about ("Rp1.000.000?"), never kept as it is.
+        asked_to_confirm = [option.value for option in replies[-1].options] == ["ya", "tidak"]
+        assert offered_to_leave or asked_to_confirm or replies[-1].text == question, "and the question is asked again"
     else:
         assert after.step in STEPS[step][1], after.step
         assert len(typed) <= 1000
@@ -285,3 +288,31 @@ async def test_any_text_at_the_income_question(engine, database, cadre, text):
 async def test_any_text_at_the_free_text_questions(engine, database, cadre, text):
     await any_text_at("occupation_other", engine, database, text)
     await any_text_at("sponsor", engine, database, text)
+
+
+_filler = st.sampled_from(
+    sorted(YES_WORDS | NO_WORDS | SKIP_WORDS | {"menu", "batal", "kembali", "bantuan", "ok", "Oke!", "iya", "-"})
+).flatmap(
+    lambda word: st.sampled_from([word, word.upper(), word.title(), f"{word}.", f" {word} ", f"{word}!!", f'"{word}"'])
+)
+
+
+@PROPERTY
+@given(word=_filler, step=st.sampled_from(FREE_TEXT_STEPS))
+async def test_no_yes_no_skip_or_menu_word_is_ever_stored_as_a_name_or_sponsor(engine, database, cadre, word, step):
+    chat, _ = await chat_at(engine, database, step)
+    await chat.send(word)
+    after = await row_of(database, chat)
+    assert after.state.get("answers", {}).get(step) is None, (word, after.state.get("answers"))
+
+
+@PROPERTY
+@given(word=_filler)
+async def test_no_yes_no_skip_or_menu_word_is_ever_stored_as_an_heir(engine, database, cadre, word):
+    chat, _ = await chat_at(engine, database, "name")
+    for answer in ("Siti Aminah", "ya", "1", "lewati", "1", "1jt", "1", "1"):
+        await chat.send(answer)
+    assert (await row_of(database, chat)).step == "heir_name"
+    await chat.send(word)
+    answers = (await row_of(database, chat)).state.get("answers", {})
+    assert answers.get("heir_name") is None, (word, answers)

@@ -153,11 +153,17 @@ async def test_a_name_that_is_not_a_name_is_refused_and_a_name_is_tidied(engine,
     chat = new_chat(engine)
     await reach(chat, database, "name")
     for typed, key in (
-        ("Siti 2", "register.name.invalid.characters"),
-        ("Siti_Aminah", "register.name.invalid.characters"),
-        ("S", "register.name.invalid.length"),
-        ("A" * 101, "register.name.invalid.length"),
-        ("ß" + "a" * 99, "register.name.invalid.length"),  # 101 letters once capitalised ("SS")
+        ("Siti 2", "name.invalid.digits"),
+        ("Siti_Aminah", "name.invalid.characters"),
+        ("S", "common.free_text.one_letter"),
+        ("A" * 101, "name.invalid.length"),
+        ("ß" + "a" * 99, "name.invalid.length"),  # 101 letters once capitalised ("Ss")
+        ("Siti\u200bAminah", "name.invalid.invisible"),
+        ("\u3164", "name.invalid.invisible"),  # the Hangul filler, which looks like nothing at all
+        ("Sіti Aminah", "name.invalid.mixed_scripts"),  # a Cyrillic і among Latin letters
+        ("ya", "common.free_text.filler"),
+        ("lewati", "common.free_text.filler"),
+        ("1234", "common.free_text.digits"),
     ):
         shown = await refused(chat, database, typed, "name")
         assert shown.startswith(ID(key)) and shown.endswith(f"\n\n{ID('register.name.ask')}"), typed
@@ -380,9 +386,12 @@ async def test_an_income_above_the_maximum_or_unreadable_is_refused(engine, data
     await reach(chat, database, "income")
     for typed, message in (
         ("25 juta", "Penghasilan itu di atas batas tertinggi Rp20.700.000."),
-        ("abc", ID("register.income.invalid.format")),
-        ("0", ID("register.income.invalid.format")),
-        ("1" * 40, ID("register.income.invalid.format")),
+        ("abc", ID("amount.invalid.format")),
+        ("0", ID("amount.invalid.format")),
+        ("1" * 40, ID("amount.invalid.too_large")),
+        ("05-08-1980", ID("amount.invalid.date")),
+        ("2 3", ID("amount.invalid.several")),
+        ("-5 juta", ID("amount.invalid.sign")),
     ):
         shown = await refused(chat, database, typed, "income")
         assert shown.startswith(message), typed
@@ -564,7 +573,7 @@ async def test_refusals_are_explained_in_english(engine, database, cadre):
         "A NIK has 16 digits; what you typed has 15."
     )
     await chat.say(NIK)
-    assert (await refused(chat, database, "Siti 2", "name")).startswith("A name may only contain letters")
+    assert (await refused(chat, database, "Siti 2", "name")).startswith("A name cannot hold digits")
     await chat.say("Siti Aminah")
     too_young = await refused(chat, database, "23-11-2011", "birth_date")
     assert too_young.startswith(
