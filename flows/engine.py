@@ -17,13 +17,13 @@ from flows.text import (
     BACK,
     CANCEL,
     EDIT,
-    GREETINGS,
     HELP,
     HELP_WORDS,
     MENU,
     command_word,
     find_phrase,
     fold,
+    is_greeting,
     is_no,
     is_yes,
     match_choice,
@@ -309,7 +309,7 @@ class Engine:
             return self.registry.keywords[phrase]
         if find_phrase(text, HELP_WORDS) is not None:
             return HELP
-        return GREETING if find_phrase(text, GREETINGS) is not None else None
+        return GREETING if is_greeting(text) else None
 
     def _is_open(self, turn: _Turn, flow: Flow | None, question: str) -> bool:
         """Whether a pressed keyboard belongs to the question asked now (any menu keyboard while at the menu)."""

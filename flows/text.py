@@ -87,7 +87,7 @@ def filler_refusal(text: str) -> str | None:
     words = fold(text)
     if words in YES_WORDS or words in SKIP_WORDS or words in NO_WORDS or verb_of(text) is not None:
         return "common.free_text.filler"
-    if words in GREETINGS:
+    if is_greeting(text):
         return "common.free_text.filler"
     compact = "".join(words.split())
     if compact.isdigit():
@@ -95,6 +95,18 @@ def filler_refusal(text: str) -> str | None:
     if len(compact) == 1:
         return "common.free_text.one_letter"
     return None
+
+
+_HONORIFICS = frozenset({"pak", "bu", "bapak", "ibu", "kak", "mas", "mbak", "dik", "admin", "min", "semua", "all"})
+
+
+def is_greeting(text: str) -> bool:
+    """Whether the whole message is a greeting ("Assalamualaikum", "halo pak"): a name such as "Abdul Salam" or
+    "Salam Harahap" is no greeting."""
+    words = fold(text).split()
+    if " ".join(words) in GREETINGS:
+        return True
+    return len(words) > 1 and words[-1] in _HONORIFICS and " ".join(words[:-1]) in GREETINGS
 
 
 def find_phrase(text: str, phrases: Sequence[str]) -> str | None:

@@ -202,6 +202,15 @@ async def test_a_greeting_in_a_form_greets_and_repeats_the_question(chat, databa
     assert (await stored(database, chat))[:2] == ("uji", "nama")
 
 
+@pytest.mark.parametrize("name", ["Abdul Salam", "Salam Harahap", "Hi Tanaka"])
+async def test_a_name_that_holds_a_greeting_word_is_a_name(chat, database, name):
+    await chat.send("uji")
+    await chat.send("ya")
+    await chat.send(name)
+    flow, step, state = await stored(database, chat)
+    assert (flow, step, state["answers"]["nama"]) == ("uji", "kerja", name)
+
+
 async def test_a_choice_that_holds_a_service_word_is_still_the_choice(database):
     reg = registry()
     reg.listen("menu", "petani")  # a word that is both a choice here and a service word
