@@ -212,12 +212,3 @@ def likely_meant(amount: TypedAmount, plausible_minimum: int) -> int | None:
         if meant >= plausible_minimum or scale == MILLION:
             return int(meant) if meant == meant.to_integral_value() and meant < TOO_LARGE else None
     return None
-
-
-def read_rupiah(text: str) -> int | None:
-    """The whole, positive Rupiah amount in the text, or None when it is not exactly one such amount."""
-    try:
-        rupiah = read_amount(text).rupiah
-    except UnreadableAmountError:
-        return None
-    return rupiah if rupiah is not None and rupiah > 0 else None

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from rules.amounts import TypedAmount, UnreadableAmountError, likely_meant, read_amount, read_rupiah
+from rules.amounts import TypedAmount, UnreadableAmountError, likely_meant, read_amount
 
 INDONESIAN_MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September"]
 INDONESIAN_MONTHS += ["Oktober", "November", "Desember"]
@@ -174,25 +174,6 @@ def test_the_error_keeps_only_the_start_of_a_long_text() -> None:
 )
 def test_likely_meant(typed: str, minimum: int, meant: int | None) -> None:
     assert likely_meant(read_amount(typed), minimum) == meant
-
-
-@pytest.mark.parametrize(
-    ("typed", "rupiah"),
-    [
-        ("1jt", 1_000_000),
-        ("1,5 juta", 1_500_000),
-        ("2", 2),
-        ("1,5", None),
-        ("0", None),
-        ("2 3", None),
-        ("05-08-1980", None),
-        ("-5 juta", None),
-        ("16000 800", None),
-        ("abc", None),
-    ],
-)
-def test_read_rupiah_is_a_whole_positive_amount_or_none(typed: str, rupiah: int | None) -> None:
-    assert read_rupiah(typed) == rupiah
 
 
 positive = st.integers(min_value=1, max_value=10**15)
