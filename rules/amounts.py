@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from rules.dates import month_words
 from rules.number_words import indonesian_words, read_indonesian_words
+from rules.refusals import RefusedInputError
 
 MAX_INPUT = 60
 TOO_LARGE = 10**12
@@ -56,14 +57,10 @@ _SPACED_THOUSANDS = re.compile(r"(?<![0-9.,])[0-9]{1,3}(?: [0-9]{3})+(?![0-9]|[.
 _LETTERS = re.compile(r"[a-z]+")
 
 
-class UnreadableAmountError(ValueError):
-    """Typed text that is not one amount of money, with the reason."""
+class UnreadableAmountError(RefusedInputError):
+    """Typed text that is not one amount of money: "format", "several", "sign", "date" or "too_large"."""
 
-    def __init__(self, text: str, reason: str) -> None:
-        """Keep the reason: "format", "several", "sign", "date" or "too_large"."""
-        super().__init__(f"not one amount ({reason}): {text[:MAX_INPUT]!r}")
-        self.text = text[:MAX_INPUT]
-        self.reason = reason
+    what = "one amount of money"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from rules.name_titles import canonical_degree, canonical_title
+from rules.refusals import RefusedInputError
 
 MIN_LENGTH, MAX_LENGTH = 2, 100
 _MAX_INPUT = 1_000
@@ -32,14 +33,10 @@ _SHORT_DEGREE = 3
 _CAPITAL = re.compile(r"(^|[\s\-'\u2019.])([^\W\d_])")
 
 
-class InvalidNameError(ValueError):
-    """A typed name refused, with the reason."""
+class InvalidNameError(RefusedInputError):
+    """A typed name refused: "length", "characters", "invisible", "mixed_scripts", "one_letter" or "digits"."""
 
-    def __init__(self, text: str, reason: str) -> None:
-        """Keep the reason: "length", "characters", "invisible", "mixed_scripts", "one_letter" or "digits"."""
-        super().__init__(f"not a person's name ({reason})")
-        self.text = text[:_MAX_INPUT]
-        self.reason = reason
+    what = "a person's name"
 
 
 def is_invisible(char: str) -> bool:

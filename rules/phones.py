@@ -7,6 +7,8 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from rules.refusals import RefusedInputError
+
 INDONESIA = 62
 _MAX_INPUT = 64
 # The usual ways to write a number: digit groups apart by spaces, or by one dot or one dash each; one leading "+";
@@ -20,14 +22,10 @@ _E164 = re.compile(r"\+[0-9]{10,15}", re.ASCII)
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
-class InvalidPhoneError(ValueError):
-    """A typed phone number that is not an Indonesian mobile number."""
+class InvalidPhoneError(RefusedInputError):
+    """A typed phone number that is not an Indonesian mobile number: "format", "not_indonesian" or "not_mobile"."""
 
-    def __init__(self, text: str, reason: str) -> None:
-        """Keep the reason: "format", "not_indonesian" or "not_mobile"."""
-        super().__init__(f"invalid mobile number ({reason}): {text!r}")
-        self.text = text
-        self.reason = reason
+    what = "an Indonesian mobile number"
 
 
 def _compact(text: str) -> str | None:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import re
 
+from rules.refusals import RefusedInputError
+
 MIN_LENGTH, MAX_LENGTH = 2, 60
 _ALLOWED = re.compile(r"[A-Za-z0-9\-/._]+")
 _LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 
 
-class InvalidReferenceError(ValueError):
-    """A typed receipt reference refused, with the reason."""
+class InvalidReferenceError(RefusedInputError):
+    """A typed receipt reference refused, with the reason: "length" or "characters"."""
 
-    def __init__(self, text: str, reason: str) -> None:
-        """Keep the reason: "length" or "characters"."""
-        super().__init__(f"not a receipt reference ({reason}): {text[:MAX_LENGTH]!r}")
-        self.text = text[:MAX_LENGTH]
-        self.reason = reason
+    what = "a receipt reference"
 
 
 def read_reference(text: str) -> str:
