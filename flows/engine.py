@@ -570,8 +570,10 @@ class Engine:
                 return
             editable = self._summary_steps(flow, ctx)
             if number is None or not 1 <= number <= len(editable):
-                turn.say(ctx.t("common.edit_invalid", count=len(editable)))
-                await self._summary(turn, flow)
+                # The summary is just above: its two answers again, not its every line.
+                options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
+                text = ctx.t("common.edit_invalid", count=len(editable))
+                turn.say(text, options, CHOICE, numbered=False, question=turn.token("summary"))
                 return
             target = editable[number - 1]
             state.data["editing"] = True

@@ -293,9 +293,11 @@ async def test_ubah_a_number_not_in_the_summary_is_refused(chat, database):
     await to_summary(chat)
     before = await stored(database, chat)
     replies = await chat.send("ubah 99")
-    assert replies[0].text == ID("common.edit_invalid", count=3)
-    assert "1. Nama: Budi Santoso" in replies[1].text
-    assert await stored(database, chat) == before
+    # How to edit, with the summary's two answers; not the whole summary again.
+    assert [r.text for r in replies] == [ID("common.edit_invalid", count=3)]
+    assert [o.value for o in replies[0].options] == ["ya", "batal"]
+    assert (await stored(database, chat))[:2] == before[:2]
+    assert (await stored(database, chat))[2]["answers"] == before[2]["answers"]
 
 
 async def test_ubah_outside_a_summary_is_refused(chat, database):
