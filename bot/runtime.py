@@ -30,10 +30,14 @@ def prepare_database(url: str) -> Database:
 
 
 def flow_options(settings: Settings) -> FlowOptions:
-    """The flows' limits as configured (registration age limits)."""
-    return FlowOptions(min_age=settings.worker_min_age, max_age=settings.worker_max_age)
+    """The flows' limits as configured (registration age limits, the strangers' status-check cap)."""
+    return FlowOptions(
+        min_age=settings.worker_min_age,
+        max_age=settings.worker_max_age,
+        stranger_checks_per_hour=settings.stranger_checks_per_hour,
+    )
 
 
 def build_engine(database: Database, settings: Settings) -> Engine:
     """The conversation engine with every built flow, configured from the settings."""
-    return Engine(database, default_registry(flow_options(settings)))
+    return Engine(database, default_registry(flow_options(settings)), messages_per_minute=settings.messages_per_minute)

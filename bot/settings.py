@@ -31,6 +31,9 @@ class Settings:
     twilio_templates: Mapping[str, str] = field(default_factory=dict)
     worker_min_age: int = 15
     worker_max_age: int = 65
+    stranger_checks_per_hour: int = 60
+    messages_per_minute: int = 30
+    max_request_bytes: int = 256 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +65,9 @@ class Settings:
             twilio_templates=templates,
             worker_min_age=int(get("WORKER_MIN_AGE") or 15),
             worker_max_age=int(get("WORKER_MAX_AGE") or 65),
+            stranger_checks_per_hour=int(get("STRANGER_CHECKS_PER_HOUR") or 60),
+            messages_per_minute=int(get("MESSAGES_PER_MINUTE") or 30),
+            max_request_bytes=int(get("MAX_REQUEST_BYTES") or 256 * 1024),
         )
 
     @property

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from flows.flow_options import FlowOptions
 from flows.lookup_limits import FAILED_LOOKUP, blocked_until, wait_text
 from flows.membership_card import describe, describe_briefly, membership_of
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
@@ -182,7 +183,7 @@ async def _check(ctx: Context) -> Outcome:
     return Outcome(texts=[describe_briefly(ctx, worker, await membership_of(ctx, worker))], then="menu")
 
 
-def status_check_flow() -> Flow:
+def status_check_flow(options: FlowOptions | None = None) -> Flow:
     """NIK and birth date must both match; only the status word and date are told, the NIK masked."""
     return Flow(
         name=STATUS_CHECK,

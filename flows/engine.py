@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flows.engine_offers import EngineOffers
+from flows.engine_turn import CONFIRM_STEP, GREETING, MENU_FLOW, MENU_RUN, UNSURE_CHOICES, VERB_CHOICES, Turn
+from flows.engine_verbs import EngineVerbs
 from flows.failures import failure_trace
+from flows.flood import DROP, WARN, FloodGate
 from flows.i18n import DEFAULT_LANGUAGE, Translator
 from flows.locks import KeyedLocks
-from flows.model import Choice, Context, Flow, Invalid, Outcome, Registry, Step, Stop, Unsure, Valid, resolve
+from flows.model import Context, Flow, Invalid, Outcome, Registry, Step, Stop, Unsure, Valid, resolve
 from flows.person_to_ask import person_to_ask
 from flows.text import (
-    BACK,
     CANCEL,
-    EDIT,
     HELP,
-    HELP_WORDS,
     MENU,
     command_word,
-    find_phrase,
     fold,
-    is_greeting,
     is_no,
     is_yes,
     match_choice,
@@ -38,22 +36,8 @@ log = logging.getLogger("kader.engine")
 
 MAX_TEXT_LENGTH = 1000
 IDLE_RESUME_AFTER = timedelta(minutes=30)
-CONFIRM_STEP = "_confirm"
-MENU_FLOW = "menu"
-VERB_CHOICES = frozenset({BACK, CANCEL, MENU})
-_SAVE_WORDS = {"simpan", "save"}
-_RESUME = {"lanjut", "lanjutkan", "continue", "ya", "yes", "1"}
-_RESTART = {"2", "tidak", "no", "ulang", "mulai ulang", "restart"}
-_CONFIRM_CHOICES = (Choice("ya", "common.confirm.yes"), Choice("batal", "common.confirm.cancel"))
-_RESUME_CHOICES = (Choice("lanjut", "common.resume.continue"), Choice("menu", "common.resume.menu"))
-_UNSURE_CHOICES = (Choice("ya", "common.unsure.yes"), Choice("tidak", "common.unsure.no"))
-_STAY_WORDS = ("lanjut", "lanjutkan", "continue", "tetap", "tetap di sini")
-# The menu's questions keep one token, so an older menu keyboard still works wherever the menu is shown.
-_MENU_RUN = "m"
 # Misses at one question after which the refusal also says how to leave and whom to ask.
 MISSES_BEFORE_WAY_OUT = 2
-GREETING = "greeting"
-
 
 def _log_failure(
     what: str, contact_id: int | None, inbound: Inbound, flow: str | None, step: str | None, error: Exception
@@ -76,56 +60,41 @@ def _failure_reply(language: str, inbound: Inbound) -> Reply:
     return Reply(Translator(language)("error.unexpected"), language=language, refused_press=pressed)
 
 
-@dataclass
-class _Turn:
-    """The state of one message being handled: the conversation and the replies so far."""
-
-    ctx: Context
-    state: ConversationState
-    replies: list[Reply]
-    expired: bool
-
-    def say(
-        self,
-        text: str,
-        options: tuple[Option, ...] = (),
-        expects: str = "text",
-        numbered: bool = True,
-        *,
-        question: str | None = None,
-        refused_press: bool = False,
-    ) -> None:
-        """Adds a reply; one with options names the question it asks, which becomes the one open question."""
-        reply = Reply(
-            text=text,
-            options=options,
-            expects=expects,
-            language=self.ctx.language,
-            numbered=numbered,
-            question=question if options else None,
-            refused_press=refused_press,
-        )
-        self.state.data["question"] = reply.question
-        self.replies.append(reply)
-
-    def token(self, suffix: str) -> str:
-        """The token of a question of this flow run ("3f9a.4"): a press on another run's keyboard is refused."""
-        return f"{self.state.data.get('run', _MENU_RUN)}.{suffix}"
-
-
-class Engine:
+class Engine(EngineOffers, EngineVerbs):
     """Runs the registered flows for inbound messages from any channel."""
 
-    def __init__(self, database: Database, registry: Registry, *, clock: Any = None) -> None:
+    def __init__(
+        self, database: Database, registry: Registry, *, clock: Any = None, messages_per_minute: int | None = None
+    ) -> None:
         self.database = database
         self.registry = registry
         self._clock = clock or (lambda: datetime.now(UTC))
         self._locks = KeyedLocks()
+        self.flood = FloodGate(messages_per_minute) if messages_per_minute else None
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Handles one message; a redelivered message id returns no replies and changes nothing."""
+        """Handles one message; a redelivered message id returns no replies and changes nothing; a contact sending
+        faster than the flood limit is told once to slow down, and the rest is dropped unread."""
+        if self.flood is not None:
+            verdict = self.flood.admit((inbound.channel, inbound.address))
+            if verdict == DROP:
+                log.info("flood dropped channel=%s dropped=%s", inbound.channel, self.flood.dropped)
+                return []
+            if verdict == WARN:
+                log.warning("flood limit reached channel=%s", inbound.channel)
+                language = await self._language_of(inbound)
+                return [Reply(Translator(language)("common.slow_down"), language=language)]
         async with self._locks.hold((inbound.channel, inbound.address)):
             return await self._handle_locked(inbound)
+
+    async def _language_of(self, inbound: Inbound) -> str:
+        """The sender's language, read without a lock (once a minute for a flooding contact); Indonesian if unknown."""
+        try:
+            async with self.database.transaction() as session:
+                contact = await contacts.find_contact(session, inbound.channel, inbound.address)
+        except Exception:  # noqa: BLE001 - the warning still goes out, in Indonesian
+            return DEFAULT_LANGUAGE
+        return contact.language if contact is not None else DEFAULT_LANGUAGE
 
     async def _handle_locked(self, inbound: Inbound) -> list[Reply]:
         seen: dict[str, Any] = {"language": DEFAULT_LANGUAGE, "contact": None}
@@ -166,7 +135,7 @@ class Engine:
                 and state.updated_at is not None
                 and now - state.updated_at > IDLE_RESUME_AFTER
             )
-            turn = _Turn(ctx=ctx, state=state, replies=[], expired=expired)
+            turn = Turn(ctx=ctx, state=state, replies=[], expired=expired)
             try:
                 async with session.begin_nested():
                     await self._dispatch(turn)
@@ -187,7 +156,7 @@ class Engine:
             contacts.set_verified_phone(contact, phone, person_id)
         return staff
 
-    async def _dispatch(self, turn: _Turn) -> None:
+    async def _dispatch(self, turn: Turn) -> None:
         inbound, state, t = turn.ctx.inbound, turn.state, turn.ctx.t
         text = (inbound.text or "").strip()
         flow = self.registry.get(state.flow)
@@ -242,11 +211,11 @@ class Engine:
             return
         unsure = state.data.pop("unsure", None)
         if unsure is not None and flow is not None and step is not None:
-            picked = match_choice(text, _UNSURE_CHOICES, t)
-            if is_yes(text) or picked is _UNSURE_CHOICES[0]:
+            picked = match_choice(text, UNSURE_CHOICES, t)
+            if is_yes(text) or picked is UNSURE_CHOICES[0]:
                 await self._accept(turn, flow, step, unsure["value"])
                 return
-            if is_no(text) or picked is _UNSURE_CHOICES[1]:
+            if is_no(text) or picked is UNSURE_CHOICES[1]:
                 turn.say(t("common.unsure.again"))
                 await self._prompt(turn, flow, step)
                 return
@@ -255,7 +224,7 @@ class Engine:
             return
         await self._in_form(turn, flow, step, text)
 
-    async def _idle(self, turn: _Turn, flow: Flow | None, step: Step | None, text: str) -> None:
+    async def _idle(self, turn: Turn, flow: Flow | None, step: Step | None, text: str) -> None:
         """A message outside any form: a service named anywhere in it starts that service; else the menu's answer."""
         shortcut = self.registry.shortcuts.get(fold(text))
         if shortcut:
@@ -275,7 +244,7 @@ class Engine:
             assert flow is not None and step is not None
             await self._answer(turn, flow, step, text)
 
-    async def _in_form(self, turn: _Turn, flow: Flow, step: Step | None, text: str) -> None:
+    async def _in_form(self, turn: Turn, flow: Flow, step: Step | None, text: str) -> None:
         """A message inside a form: an answer, unless it plainly asks for another service (then: leave the form?)."""
         state = turn.state
         if state.step != CONFIRM_STEP and step is None:
@@ -302,36 +271,7 @@ class Engine:
         assert step is not None
         await self._answer(turn, flow, step, text)
 
-    def _service_in(self, text: str) -> str | None:
-        """The service a message names anywhere in it (whole words): a flow's name, or GREETING."""
-        phrase = find_phrase(text, self.registry.keyword_phrases)
-        if phrase is not None:
-            return self.registry.keywords[phrase]
-        if find_phrase(text, HELP_WORDS) is not None:
-            return HELP
-        return GREETING if is_greeting(text) else None
-
-    def _is_open(self, turn: _Turn, flow: Flow | None, question: str) -> bool:
-        """Whether a pressed keyboard belongs to the question asked now (any menu keyboard while at the menu)."""
-        if question == turn.state.data.get("question"):
-            return True
-        return question.startswith(f"{_MENU_RUN}.") and (flow is None or flow.name == MENU_FLOW)
-
-    async def _ask_again(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
-        """Asks again whatever is open: an offer to resume or leave, a reading to confirm, or the question."""
-        data = turn.state.data
-        if data.get("resume_offered") and flow is not None:
-            self._offer_resume(turn, flow)
-        elif data.get("leave_offer"):
-            self._offer_leave(turn, str(data["leave_offer"]))
-        elif data.get("unsure") is not None and step is not None:
-            self._ask_unsure(turn, step, data["unsure"])
-        elif flow is None:
-            await self._start(turn, MENU_FLOW)
-        else:
-            await self._reprompt(turn, flow, step)
-
-    async def _phone_shared(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
+    async def _phone_shared(self, turn: Turn, flow: Flow | None, step: Step | None) -> None:
         """A phone the channel verified, sent without text: linked already; the flow may start over with it."""
         turn.say(turn.ctx.t("common.phone_linked"))
         if flow is not None and flow.restart_on_phone:
@@ -351,12 +291,12 @@ class Engine:
         except KeyError:
             return None
 
-    async def _start(self, turn: _Turn, name: str, carry: dict[str, Any] | None = None) -> None:
+    async def _start(self, turn: Turn, name: str, carry: dict[str, Any] | None = None) -> None:
         """Starts a flow from its first applicable step, or says it is not available."""
         flow = self.registry.get(name)
         ctx, state = turn.ctx, turn.state
         state.flow, state.step = None, None
-        run = _MENU_RUN if name == MENU_FLOW else secrets.token_hex(2)
+        run = MENU_RUN if name == MENU_FLOW else secrets.token_hex(2)
         state.data = {"answers": dict(carry or {}), "history": [], "run": run}
         ctx.answers = state.data["answers"]
         if flow is None:
@@ -379,7 +319,7 @@ class Engine:
             turn.say(ctx.t(flow.intro))
         await self._advance(turn, flow, after=None)
 
-    async def _advance(self, turn: _Turn, flow: Flow, after: str | None) -> None:
+    async def _advance(self, turn: Turn, flow: Flow, after: str | None) -> None:
         """Moves to the next step that applies after `after`, or to the confirmation, or completes."""
         ctx, state = turn.ctx, turn.state
         names = [s.name for s in flow.steps]
@@ -395,7 +335,7 @@ class Engine:
             return
         await self._complete(turn, flow)
 
-    async def _complete(self, turn: _Turn, flow: Flow) -> None:
+    async def _complete(self, turn: Turn, flow: Flow) -> None:
         ctx, state = turn.ctx, turn.state
         outcome: Outcome = await flow.complete(ctx)
         for text in outcome.texts:
@@ -404,7 +344,7 @@ class Engine:
         if outcome.then:
             await self._start(turn, outcome.then, outcome.carry)
 
-    async def _prompt(self, turn: _Turn, flow: Flow, step: Step) -> None:
+    async def _prompt(self, turn: Turn, flow: Flow, step: Step) -> None:
         ctx = turn.ctx
         for pending in ("unsure", "leave_offer", "leave_declined"):
             turn.state.data.pop(pending, None)
@@ -414,13 +354,13 @@ class Engine:
         question = turn.token(str(flow.steps.index(step)))
         turn.say(ctx.t(step.prompt, **params).strip(), options, expects, numbered=step.positions, question=question)
 
-    async def _reprompt(self, turn: _Turn, flow: Flow | None, step: Step | None) -> None:
+    async def _reprompt(self, turn: Turn, flow: Flow | None, step: Step | None) -> None:
         if flow is not None and step is not None:
             await self._prompt(turn, flow, step)
         elif flow is not None and turn.state.step == CONFIRM_STEP:
             await self._summary(turn, flow)
 
-    async def _answer(self, turn: _Turn, flow: Flow | None, step: Step, text: str, media: Any = None) -> None:
+    async def _answer(self, turn: Turn, flow: Flow | None, step: Step, text: str, media: Any = None) -> None:
         assert flow is not None
         ctx = turn.ctx
         parsed = await self._parse(step, text, ctx, media)
@@ -443,7 +383,7 @@ class Engine:
             return
         await self._accept(turn, flow, step, parsed.value)
 
-    async def _accept(self, turn: _Turn, flow: Flow, step: Step, value: Any) -> None:
+    async def _accept(self, turn: Turn, flow: Flow, step: Step, value: Any) -> None:
         """Keeps an answer and moves on: the next question, or back to the summary after `ubah N`."""
         ctx, state = turn.ctx, turn.state
         ctx.answers[step.name] = value
@@ -455,7 +395,7 @@ class Engine:
         state.data.setdefault("history", []).append(step.name)
         await self._advance(turn, flow, after=step.name)
 
-    async def _refusal(self, turn: _Turn, step: Step | None, reason: str) -> str:
+    async def _refusal(self, turn: Turn, step: Step | None, reason: str) -> str:
         """Why an answer was refused; from the second miss at one question, also how to leave and whom to ask."""
         state, t = turn.state, turn.ctx.t
         where = step.name if step is not None else str(state.step)
@@ -466,30 +406,6 @@ class Engine:
             return reason
         person = await person_to_ask(turn.ctx)
         return "\n".join([reason, t("common.way_out"), *([person] if person else [])])
-
-    def _ask_unsure(self, turn: _Turn, step: Step, unsure: dict[str, Any]) -> None:
-        """Asks whether a reading is what was meant, with yes and no."""
-        t = turn.ctx.t
-        options = tuple(Option(c.value, c.text(t)) for c in _UNSURE_CHOICES)
-        text = t(str(unsure["question"]), **dict(unsure.get("params") or {}))
-        turn.say(text, options, CHOICE, question=turn.token(f"{step.name}?"))
-
-    async def _after_edit(self, turn: _Turn, flow: Flow, edited: Step) -> None:
-        """After `ubah N`: asks any newly applicable unanswered step, then shows the summary again."""
-        ctx, state = turn.ctx, turn.state
-        for step in flow.steps:
-            if step.applies(ctx) and step.name not in ctx.answers:
-                state.data["editing"] = True
-                state.step = step.name
-                await self._prompt(turn, flow, step)
-                return
-        state.step = CONFIRM_STEP
-        await self._summary(turn, flow)
-
-    def _drop_inapplicable(self, ctx: Context, flow: Flow) -> None:
-        for step in flow.steps:
-            if step.name in ctx.answers and not step.applies(ctx):
-                del ctx.answers[step.name]
 
     async def _parse(self, step: Step, text: str, ctx: Context, media: Any) -> Valid | Invalid:
         if media is not None:
@@ -504,153 +420,3 @@ class Engine:
         if step.parse is None:
             return Valid(text)
         return await resolve(step.parse(text, ctx))
-
-    # -- the confirmation ---------------------------------------------------------------
-
-    def _summary_steps(self, flow: Flow, ctx: Context) -> list[Step]:
-        return [s for s in flow.steps if s.summary_label and s.applies(ctx) and s.name in ctx.answers]
-
-    async def _summary(self, turn: _Turn, flow: Flow) -> None:
-        ctx = turn.ctx
-        lines = []
-        for number, step in enumerate(self._summary_steps(flow, ctx), start=1):
-            lines.append(f"{number}. {ctx.t(step.summary_label or step.name)}: {await self._shown(step, ctx)}")
-        options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
-        # The summary's lines are numbered for `ubah N`; its two answers are words, so "2" never means "batal".
-        text = ctx.t("common.confirm.summary", lines="\n".join(lines))
-        turn.say(text, options, CHOICE, numbered=False, question=turn.token("summary"))
-
-    async def _shown(self, step: Step, ctx: Context) -> str:
-        value = ctx.answers.get(step.name)
-        if step.show is not None:
-            return await resolve(step.show(value, ctx))
-        for choice in await step.options(ctx):
-            if choice.value == value:
-                return choice.text(ctx.t)
-        return "-" if value in (None, "") else str(value)
-
-    async def _confirm_answer(self, turn: _Turn, flow: Flow, text: str) -> None:
-        ctx = turn.ctx
-        picked = match_choice(text, _CONFIRM_CHOICES, ctx.t, positions=False)  # the words or labels shown
-        if is_yes(text) or fold(text) in _SAVE_WORDS or picked is _CONFIRM_CHOICES[0]:
-            await self._complete(turn, flow)
-            return
-        if picked is _CONFIRM_CHOICES[1]:
-            await self._verb(turn, flow, None, CANCEL, None)
-            return
-        if fold(text).isdigit():
-            # A bare number at a numbered summary most likely means "that line": say how to edit it, keep all.
-            turn.say(ctx.t("common.confirm.number", number=fold(text)))
-            return
-        # Only the question again, not the whole summary: it is just above.
-        options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
-        text = await self._refusal(turn, None, ctx.t("common.confirm.invalid"))
-        turn.say(text, options, CHOICE, numbered=False, question=turn.token("summary"))
-
-    # -- the shared verbs ---------------------------------------------------------------
-
-    async def _verb(self, turn: _Turn, flow: Flow | None, step: Step | None, verb: str, number: int | None) -> None:
-        ctx, state = turn.ctx, turn.state
-        if verb == MENU:
-            await self._start(turn, MENU_FLOW)
-        elif verb == CANCEL:
-            in_flow = flow is not None and flow.name != MENU_FLOW
-            turn.say(ctx.t("common.cancelled" if in_flow else "common.nothing_to_cancel"))
-            await self._start(turn, MENU_FLOW)
-        elif verb == HELP:
-            key = f"{flow.name}.{step.name}.help" if flow is not None and step is not None else ""
-            turn.say(ctx.t(key) if key and ctx.t.has(key) else ctx.t("common.help"))
-            await self._reprompt(turn, flow, step)
-        elif verb == BACK:
-            await self._back(turn, flow)
-        elif verb == EDIT:
-            if flow is None or state.step != CONFIRM_STEP:
-                turn.say(ctx.t("common.edit_only_at_summary"))
-                await self._reprompt(turn, flow, step)
-                return
-            editable = self._summary_steps(flow, ctx)
-            if number is None or not 1 <= number <= len(editable):
-                # The summary is just above: its two answers again, not its every line.
-                options = tuple(Option(c.value, c.text(ctx.t)) for c in _CONFIRM_CHOICES)
-                text = ctx.t("common.edit_invalid", count=len(editable))
-                turn.say(text, options, CHOICE, numbered=False, question=turn.token("summary"))
-                return
-            target = editable[number - 1]
-            state.data["editing"] = True
-            state.step = target.name
-            await self._prompt(turn, flow, target)
-
-    async def _back(self, turn: _Turn, flow: Flow | None) -> None:
-        ctx, state = turn.ctx, turn.state
-        history: list[str] = state.data.get("history", [])
-        if flow is None or flow.name == MENU_FLOW:
-            await self._start(turn, MENU_FLOW)
-            return
-        current = self._current_step(flow, state)
-        if state.data.pop("editing", None) and flow.confirm and current is not None:
-            # Back from an `ubah N` answer leaves the edit: to the summary, after any question still missing.
-            await self._after_edit(turn, flow, current)
-            return
-        while history:
-            target = history.pop()
-            if target in {s.name for s in flow.steps} and flow.step(target).applies(ctx):
-                break  # an answer an edit made inapplicable is not asked again
-        else:
-            await self._start(turn, MENU_FLOW)
-            return
-        ctx.answers.pop(target, None)
-        state.step = target
-        await self._prompt(turn, flow, flow.step(target))
-
-    # -- resuming after a pause ---------------------------------------------------------
-
-    def _offer_resume(self, turn: _Turn, flow: Flow) -> None:
-        ctx = turn.ctx
-        turn.state.data["resume_offered"] = True
-        options = tuple(Option(c.value, c.text(ctx.t)) for c in _RESUME_CHOICES)
-        turn.say(ctx.t("common.resume.offer", flow=ctx.t(flow.title)), options, CHOICE, question=turn.token("resume"))
-
-    async def _resume_answer(self, turn: _Turn, flow: Flow | None, step: Step | None, text: str) -> None:
-        folded = fold(text)
-        picked = match_choice(text, _RESUME_CHOICES, turn.ctx.t)  # the offered labels, as at any choice
-        turn.state.data.pop("resume_offered", None)
-        if (folded in _RESUME or picked is _RESUME_CHOICES[0]) and flow is not None:
-            await self._reprompt(turn, flow, step)
-        elif folded in _RESTART or picked is _RESUME_CHOICES[1] or flow is None:
-            await self._start(turn, MENU_FLOW)
-        else:
-            self._offer_resume(turn, flow)
-
-    # -- leaving a form for another service ---------------------------------------------
-
-    def _service_label(self, t: Translator, service: str) -> str:
-        flow = self.registry.get(service)
-        key = f"menu.item.{service}"
-        return t(key) if t.has(key) else t(flow.title) if flow is not None else service
-
-    def _offer_leave(self, turn: _Turn, service: str) -> None:
-        """Asks whether to leave the form for the service the message named; the answers so far stay until then."""
-        t = turn.ctx.t
-        turn.state.data["leave_offer"] = service
-        label = self._service_label(t, service)
-        options = tuple(Option(c.value, c.text(t)) for c in self._leave_choices(t, service))
-        turn.say(t("common.leave.ask", service=label), options, CHOICE, question=turn.token("leave"))
-
-    def _leave_choices(self, t: Translator, service: str) -> tuple[Choice, Choice]:
-        label = self._service_label(t, service)
-        leave = Choice("leave", label=t("common.leave.yes", service=label), aliases=(label,))
-        return leave, Choice("stay", label=t("common.leave.no"), aliases=tuple(_STAY_WORDS))
-
-    async def _leave_answer(self, turn: _Turn, flow: Flow | None, step: Step | None, text: str) -> None:
-        data, t = turn.state.data, turn.ctx.t
-        service = str(data.pop("leave_offer"))
-        leave, stay = self._leave_choices(t, service)
-        picked = match_choice(text, (leave, stay), t)
-        if picked is leave or is_yes(text):
-            await self._start(turn, service)
-            return
-        if picked is stay or is_no(text):
-            await self._ask_again(turn, flow, step)
-            data["leave_declined"] = turn.state.step  # the next answer here is an answer, whatever words it holds
-            return
-        await self._dispatch(turn)  # neither: read the message afresh

@@ -1,4 +1,4 @@
-"""Settings the flows take from the process: age limits at registration."""
+"""Settings the flows take from the process: age limits at registration, the strangers' status-check cap."""
 
 from __future__ import annotations
 
@@ -11,3 +11,5 @@ class FlowOptions:
 
     min_age: int = 15
     max_age: int = 65
+    # Status checks by people who are neither the worker nor staff, from all contacts together, in an hour.
+    stranger_checks_per_hour: int = 60

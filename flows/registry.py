@@ -27,7 +27,7 @@ def default_registry(options: FlowOptions | None = None) -> Registry:
     registry.add(status_flow(), "status", "cek", "cek status")
     registry.add(status_own_flow())
     registry.add(status_staff_flow())
-    registry.add(status_check_flow())
+    registry.add(status_check_flow(options))
     registry.plan("report_death", "kematian", "death")
     registry.plan("report_accident", "kecelakaan", "accident")
     listen_for_services(registry)

@@ -13,7 +13,7 @@ from flows.i18n import Translator
 from flows.menu import menu_flow
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Registry, Step, Stop, Unsure, Valid
 from flows.registry import default_registry
-from storage import audit
+from storage import audit, contacts
 from storage.database import Database
 from tests.chat import Chat
 from tests.factories import add_messages, conversation_of
@@ -306,3 +306,38 @@ async def test_a_new_contact_is_answered_in_indonesian_whatever_the_phone_langua
     # English only by choice, as the greeting offers.
     await chat.send("english")
     assert (await chat.send("English"))[0].text == EN("language.saved")
+
+
+# -- a contact sending faster than anyone types ---------------------------------------------------------
+
+
+async def test_a_flood_is_answered_once_and_the_rest_dropped_unread(database):
+    engine = Engine(database, registry(), messages_per_minute=3)
+    ticks = iter(range(1000))
+    engine.flood._clock = lambda: float(next(ticks))  # one message a second  # type: ignore[union-attr]
+    chat = Chat(engine, "+6281300000088")
+    for _ in range(3):
+        assert (await chat.send("halo"))[0].text != ID("common.slow_down")
+    assert [r.text for r in await chat.send("halo")] == [ID("common.slow_down")]
+    for _ in range(5):
+        assert await chat.send("uji") == []  # dropped: no flow started, nothing read
+    assert engine.flood.dropped == 6  # type: ignore[union-attr]
+    assert (await stored(database, chat))[0] == "menu"
+    # Another contact is not slowed by this one.
+    assert (await Chat(engine, "+6281300000099").send("halo"))[0].text != ID("common.slow_down")
+
+
+async def test_after_a_quiet_minute_messages_are_handled_again_and_the_warning_is_in_the_contacts_language(database):
+    engine = Engine(database, registry(), messages_per_minute=2)
+    now = {"t": 0.0}
+    engine.flood._clock = lambda: now["t"]  # type: ignore[union-attr]
+    chat = Chat(engine, "+6281300000089")
+    await chat.send("halo")
+    async with database.transaction() as session:
+        contact = await contacts.find_contact(session, chat.channel, chat.address)
+        assert contact is not None
+        contacts.set_language(contact, "en")
+    await chat.send("halo")
+    assert [r.text for r in await chat.send("halo")] == [EN("common.slow_down")]
+    now["t"] = 61.0
+    assert (await chat.send("uji"))[-1].text == "Setuju datanya disimpan?"
