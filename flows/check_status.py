@@ -1,32 +1,51 @@
-""" "Cek status": workers see their own membership, cadres their villages', anyone else with NIK and birth date."""
+""" "Cek status": workers see their own membership, cadres their villages', anyone else with the NIK and one detail
+the NIK does not contain (the last 4 digits of the registered phone, or the registration number)."""
 
 from __future__ import annotations
 
+import hmac
+import re
 from collections import Counter
-from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flows.flow_options import FlowOptions
-from flows.lookup_limits import FAILED_LOOKUP, blocked_until, wait_text
+from flows.i18n import Translator
+from flows.lookup_limits import (
+    BLOCKED_LOOKUP,
+    FAILED_LOOKUP,
+    MATCHED_LOOKUP,
+    NIK_SUBJECT,
+    Block,
+    blocked,
+    nik_key,
+    wait_duration,
+    wait_text,
+)
 from flows.membership_card import describe, describe_briefly, membership_of
-from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Valid
+from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Stop, Valid
 from flows.shared_parsers import nik_refusal
 from flows.turn import PHONE
 from flows.worker_lookup import lookup_steps, picked_worker_id, selected_worker_id, visible_villages, worker_choice
 from rules.coverage import covered_months, membership_on
 from rules.dates import InvalidDateError, parse_date
 from rules.membership_status import STATUSES
+from rules.name_titles import canonical_title
 from rules.nik import InvalidNikError, parse_nik
-from storage import audit, payments, workers
+from rules.phones import InvalidPhoneError, normalise_mobile
+from rules.timezones import zone_for_village, zone_label
+from storage import audit, contacts, outbox, payments, workers
+from storage.models import AuditEvent, Worker
 
 STATUS = "status"
 STATUS_STAFF = "status_staff"
 STATUS_OWN = "status_own"
 STATUS_CHECK = "status_check"
+STATUS_CHECKED = "status_checked"  # the outbox kind of the notice to a worker whose status a stranger has seen
 
 
-async def _audit(ctx: Context, action: str, worker_id: int | None, **details: Any) -> None:
-    await audit.record_event(
+async def _audit(ctx: Context, action: str, worker_id: int | None, **details: Any) -> AuditEvent:
+    return await audit.record_event(
         ctx.session,
         action,
         contact_id=ctx.contact.id,
@@ -52,9 +71,10 @@ async def _route(ctx: Context) -> Outcome:
             return Outcome(texts=[await describe(ctx, own[0], membership, full_nik=True)], then="menu")
         if own:
             return Outcome(then=STATUS_OWN, carry={"own": [[w.id, w.name] for w in own]})
-    until = await blocked_until(ctx)
-    if until is not None:
-        return Outcome(texts=[wait_text(ctx, until)], then="menu")
+    block = await blocked(ctx)  # the contact's own limit; the NIK's and the overall one once the NIK is typed
+    if block is not None:
+        await _audit_block(ctx, block, None)
+        return Outcome(texts=[wait_text(ctx, block.until)], then="menu")
     return Outcome(then=STATUS_CHECK)
 
 
@@ -152,46 +172,186 @@ def status_staff_flow() -> Flow:
     )
 
 
-# -- anyone else: NIK and birth date ------------------------------------------------------
+# -- anyone else: the NIK and one detail the NIK does not contain --------------------------
+#
+# The birth date is written inside the NIK (digits 7-12), so it proves nothing. The second detail is the last 4 digits
+# of the worker's registered phone or their registration number (a worker with no phone: only the latter). Nothing
+# told or asked depends on whether the NIK is registered until both match, and every check does the same lookup.
+
+BY_PHONE = "phone"
+BY_REGISTRATION = "registration"
+_PHONE_DIGITS = 4
+_KPJ_DIGITS = 11  # a BPJS Ketenagakerjaan card number, not kept in the village register
+# REG-6310-000001: the regency's 4 digits, then the worker's id in at least 6; without "REG", exactly 10 digits.
+_REGISTRATION_DIGITS = 10
 
 
-def _parse_check_nik(text: str, ctx: Context) -> Parsed:
+def _parse_check_nik_with(options: FlowOptions | None) -> Any:
+    async def parse(text: str, ctx: Context) -> Parsed:
+        try:
+            nik = parse_nik(text, ctx.today()).number
+        except InvalidNikError as error:
+            return nik_refusal(error, text)
+        # A NIK many have missed today waits like any other block: the same words, whether it is registered or not.
+        block = await blocked(ctx, options, nik)
+        if block is not None:
+            await _audit_block(ctx, block, nik)
+            return Stop("status.check.wait", {"wait": wait_duration(ctx, block.until)})
+        return Valid(nik)
+
+    return parse
+
+
+def _parse_second(text: str, ctx: Context) -> Parsed:
+    """The last 4 digits of a phone ("phone:1234") or a registration number ("registration:REG-6310-000001"), as
+    typed; why not, when it is neither. Which of the two is given is read from what is typed."""
+    typed = re.sub(r"[\s.\-/]", "", text).upper()
+    prefixed = typed.startswith("REG")
+    digits = typed.removeprefix("REG")
+    only_digits = digits.isdigit() and digits.isascii()
+    if only_digits and len(digits) == _PHONE_DIGITS and not prefixed:
+        return Valid(f"{BY_PHONE}:{digits}")
+    if only_digits and (
+        (prefixed and len(digits) >= _REGISTRATION_DIGITS)
+        or (len(digits) == _REGISTRATION_DIGITS and not digits.startswith("0"))
+    ):
+        return Valid(f"{BY_REGISTRATION}:REG-{digits[:4]}-{digits[4:]}")
+    if typed.startswith(("0", "+", "62")) and _is_mobile(text):
+        return Invalid("status.check.invalid.phone_digits")  # the whole number: only its last 4 digits are asked
+    if only_digits and len(digits) == _KPJ_DIGITS:
+        return Invalid("status.check.invalid.kpj")
+    return _not_a_detail(text, ctx)
+
+
+def _is_mobile(text: str) -> bool:
     try:
-        return Valid(parse_nik(text, ctx.today()).number)
-    except InvalidNikError as error:
-        return nik_refusal(error, text)
+        normalise_mobile(text)
+    except InvalidPhoneError:
+        return False
+    return True
 
 
-def _parse_check_birth(text: str, ctx: Context) -> Parsed:
+def _not_a_detail(text: str, ctx: Context) -> Invalid:
+    """Why a typed answer is no detail: a birth date is told why not (the NIK holds it), anything else what to type."""
     try:
-        return Valid(parse_date(text, ctx.today()).isoformat())
+        parse_date(text, ctx.today())
     except InvalidDateError:
-        return Invalid("date.invalid.format")
+        return Invalid("status.check.invalid.detail")
+    return Invalid("status.check.invalid.birth_date")
 
 
-async def _check(ctx: Context) -> Outcome:
-    until = await blocked_until(ctx)
-    if until is not None:
-        return Outcome(texts=[wait_text(ctx, until)], then="menu")
-    worker = await workers.find_by_nik(ctx.session, str(ctx.answers["nik"]))
-    if worker is None or worker.birth_date != date.fromisoformat(ctx.answers["birth_date"]):
-        await _audit(ctx, FAILED_LOOKUP, None)
-        until = await blocked_until(ctx)
-        text = wait_text(ctx, until) if until is not None else ctx.t("status.check.no_match")
-        return Outcome(texts=[text], then="menu")
-    await _audit(ctx, "status_lookup", worker.id, mode="nik_birth_date")
-    return Outcome(texts=[describe_briefly(ctx, worker, await membership_of(ctx, worker))], then="menu")
+def _detail(ctx: Context) -> tuple[str, str]:
+    """The detail given, as (which, value)."""
+    by, _, value = str(ctx.answers["second"]).partition(":")
+    return by, value
+
+
+def _expected(worker: Worker | None, by: str) -> str:
+    """What the detail must be for this worker: the last 4 digits of their phone, or their registration number."""
+    if worker is None:
+        return ""
+    if by == BY_PHONE:
+        return worker.phone[-_PHONE_DIGITS:] if worker.phone else ""
+    return worker.registration_number or ""
+
+
+def _matches(worker: Worker | None, by: str, value: str) -> bool:
+    """Whether the detail is the worker's, compared in constant time (and compared even when there is no worker)."""
+    expected = _expected(worker, by)
+    same = hmac.compare_digest(value.encode(), (expected or "-").encode())
+    return bool(expected) and same
+
+
+async def _audit_block(ctx: Context, block: Block, nik: str | None) -> None:
+    await audit.record_event(
+        ctx.session,
+        BLOCKED_LOOKUP,
+        contact_id=ctx.contact.id,
+        subject_type=NIK_SUBJECT if nik is not None else None,
+        subject_id=nik_key(nik) if nik is not None else None,
+        details={"limits": list(block.limits)},
+        at=ctx.now,
+    )
+
+
+def _checker(options: FlowOptions | None) -> Any:
+    async def check(ctx: Context) -> Outcome:
+        nik = str(ctx.answers["nik"])
+        block = await blocked(ctx, options, nik)
+        if block is not None:
+            await _audit_block(ctx, block, nik)
+            return Outcome(texts=[wait_text(ctx, block.until)], then="menu")
+        by, value = _detail(ctx)
+        worker = await workers.worker_with_nik(ctx.session, nik)
+        if not _matches(worker, by, value):
+            await audit.record_event(
+                ctx.session,
+                FAILED_LOOKUP,
+                contact_id=ctx.contact.id,
+                subject_type=NIK_SUBJECT,
+                subject_id=nik_key(nik),
+                details={"by": by},
+                at=ctx.now,
+            )
+            block = await blocked(ctx, options, nik)
+            first = wait_text(ctx, block.until) if block is not None else ctx.t("status.check.no_match")
+            return Outcome(texts=[f"{first}\n{ctx.t('status.check.register_only')}"], then="menu")
+        assert worker is not None
+        event = await _audit(ctx, MATCHED_LOOKUP, worker.id, by=by)
+        await _tell_worker(ctx, worker, event.id)
+        return Outcome(texts=[describe_briefly(ctx, worker, await membership_of(ctx, worker))], then="menu")
+
+    return check
+
+
+def _first_name(name: str) -> str:
+    """The first word of a name after any titles ("H. Abdul Karim, S.Pd" → "Abdul"): how a notice greets."""
+    words = [word.rstrip(",") for word in name.split()]
+    for word in words:
+        if word and canonical_title(word) is None:
+            return word
+    return name
+
+
+async def _tell_worker(ctx: Context, worker: Worker, check_id: int) -> None:
+    """Tells the worker, on each reachable contact of their phone, that someone has just seen their status."""
+    if not worker.phone:
+        return
+    zone = zone_for_village(worker.village_code)
+    local = ctx.now.astimezone(ZoneInfo(zone))
+    name = _first_name(worker.name)
+    for contact in await contacts.contacts_with_phone(ctx.session, worker.phone):
+        if contact.id == ctx.contact.id or not contacts.is_reachable_for_proactive(contact):
+            continue
+        t = Translator(contact.language)
+        when = t(
+            "status.notice.when",
+            date=t.date(local.date()),
+            hour=f"{local.hour:02d}",
+            minute=f"{local.minute:02d}",
+            zone=zone_label(zone),
+        )
+        await outbox.enqueue(
+            ctx.session,
+            contact,
+            STATUS_CHECKED,
+            t("status.notice.checked", name=name, when=when),
+            key=f"{STATUS_CHECKED}:{check_id}:{contact.id}",
+            variables={"1": name, "2": when},
+        )
 
 
 def status_check_flow(options: FlowOptions | None = None) -> Flow:
-    """NIK and birth date must both match; only the status word and date are told, the NIK masked."""
+    """The NIK and one detail it does not contain must both match; only the status word and date are told, the NIK
+    masked; limited per contact, per NIK and overall (flows/lookup_limits.py); the worker is told of each check."""
+    options = options or FlowOptions()
     return Flow(
         name=STATUS_CHECK,
         title="status.title",
         steps=(
-            Step("nik", "status.check.nik", parse=_parse_check_nik, expects=PHONE),
-            Step("birth_date", "status.check.birth_date", parse=_parse_check_birth),
+            Step("nik", "status.check.nik", parse=_parse_check_nik_with(options), expects=PHONE),
+            Step("second", "status.check.second", parse=_parse_second),
         ),
-        complete=_check,
+        complete=_checker(options),
         restart_on_phone=STATUS,
     )

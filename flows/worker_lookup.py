@@ -42,7 +42,8 @@ async def _not_found(ctx: Context, by: str) -> Invalid:
 async def parse_worker_query(text: str, ctx: Context) -> Parsed:
     """A NIK or part of a name: one worker found, several to choose from, or none in the asker's villages."""
     scope = visible_villages(ctx)
-    digits = compact(text)
+    typed = workers.search_text(text)  # control characters (a NUL) never reach the database
+    digits = compact(typed)
     if digits.isdigit() and digits.isascii():
         if len(digits) != 16:
             return Invalid("lookup.nik_length")
@@ -50,10 +51,9 @@ async def parse_worker_query(text: str, ctx: Context) -> Parsed:
         if found is None:
             return await _not_found(ctx, "nik")
         return Valid({"id": found.id})
-    name = " ".join(text.split())
-    if sum(c.isalpha() for c in name) < 2 or len(name) > 100:
+    if sum(c.isalpha() for c in typed) < 2 or len(typed) > 100:
         return Invalid("lookup.query_invalid")
-    matches = await workers.search_by_name(ctx.session, name, scope, limit=MAX_CANDIDATES + 1)
+    matches = await workers.search_by_name(ctx.session, typed, scope, limit=MAX_CANDIDATES + 1)
     if not matches:
         return await _not_found(ctx, "name")
     if len(matches) == 1:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,9 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import Person, Village, Worker
 from storage.types import utcnow
+
+# What stands for a forgotten worker's NIK and name, with its id: "anon-17" (storage/data_rights.py).
+ANONYMOUS_PREFIX = "anon-"
 
 
 class DuplicateNikError(ValueError):
@@ -69,16 +74,26 @@ async def find_by_nik(session: AsyncSession, nik: str) -> Worker | None:
     return await session.scalar(select(Worker).where(Worker.nik == nik).options(selectinload(Worker.village)))
 
 
+async def worker_with_nik(session: AsyncSession, nik: str) -> Worker | None:
+    """The worker registered with this NIK and nothing else: one query, whether or not there is one."""
+    return await session.scalar(select(Worker).where(Worker.nik == nik))
+
+
 async def workers_with_phone(session: AsyncSession, phone: str) -> list[Worker]:
     """Every worker registered with this phone (several may share one)."""
     return list(await session.scalars(select(Worker).where(Worker.phone == phone).order_by(Worker.name)))
 
 
+def _not_forgotten() -> Any:
+    """Leaves out workers whose personal data was erased (their NIK and name are anon-<id>, never a NIK)."""
+    return Worker.nik.not_like(f"{ANONYMOUS_PREFIX}%")
+
+
 async def page_in_village(session: AsyncSession, village_code: str, page: int, size: int) -> list[Worker]:
-    """One page (from 0) of a village's workers, by name."""
+    """One page (from 0) of a village's workers, by name; forgotten workers are not listed."""
     query = (
         select(Worker)
-        .where(Worker.village_code == village_code)
+        .where(Worker.village_code == village_code, _not_forgotten())
         .order_by(Worker.name, Worker.id)
         .offset(page * size)
         .limit(size)
@@ -87,8 +102,8 @@ async def page_in_village(session: AsyncSession, village_code: str, page: int, s
 
 
 async def count_in_village(session: AsyncSession, village_code: str) -> int:
-    """How many workers one village has."""
-    query = select(func.count()).select_from(Worker).where(Worker.village_code == village_code)
+    """How many workers one village lists (forgotten workers not among them)."""
+    query = select(func.count()).select_from(Worker).where(Worker.village_code == village_code, _not_forgotten())
     return int(await session.scalar(query) or 0)
 
 
@@ -117,12 +132,32 @@ async def find_in_villages(session: AsyncSession, nik: str, village_codes: Seque
     return await session.scalar(query)
 
 
+def search_text(text: str) -> str:
+    """Typed search words made safe to search: control characters (Unicode category Cc: NUL, escapes, ...) dropped,
+    line breaks and tabs read as spaces, spaces collapsed. PostgreSQL refuses a NUL, and SQLite ends a LIKE pattern
+    at one (so "\\x00" listed every worker there)."""
+    kept = (" " if char.isspace() else char for char in text if char.isspace() or unicodedata.category(char) != "Cc")
+    return " ".join("".join(kept).split())
+
+
+LIKE_ESCAPE = "!"
+
+
+def like_literal(text: str) -> str:
+    """The text as a LIKE pattern that matches only itself: `%`, `_` and the escape character escaped (ESCAPE '!')."""
+    return "".join(LIKE_ESCAPE + char if char in ("%", "_", LIKE_ESCAPE) else char for char in text)
+
+
 async def search_by_name(
     session: AsyncSession, text: str, village_codes: Sequence[str] | None, limit: int = 10
 ) -> list[Worker]:
-    """Workers whose name contains the text (any case), in the villages (None = every village), by name."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    query = select(Worker).where(func.lower(Worker.name).like(pattern.lower(), escape="\\"))
+    """Workers whose name contains the text literally (any case), in the villages (None = every village), by name;
+    nothing for a text with nothing searchable left (see search_text)."""
+    words = search_text(text)
+    if not words:
+        return []
+    pattern = "%" + like_literal(words.lower()) + "%"
+    query = select(Worker).where(func.lower(Worker.name).like(pattern, escape=LIKE_ESCAPE), _not_forgotten())
     if village_codes is not None:
         query = query.where(Worker.village_code.in_(village_codes))
     return list(await session.scalars(query.order_by(Worker.name, Worker.id).limit(limit)))

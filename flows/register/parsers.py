@@ -41,6 +41,10 @@ async def parse_new_nik(text: str, ctx: Context) -> Parsed:
         return nik_refusal(error, text)
     existing = await workers.find_by_nik(ctx.session, nik.number)
     if existing is not None:
+        # Need to know: only an admin or a cadre of that village learns which village holds the NIK.
+        serves = ctx.staff is not None and (ctx.staff.is_admin or existing.village_code in ctx.staff.village_codes)
+        if not serves:
+            return Invalid("register.nik.duplicate_elsewhere", {"nik": mask_nik(nik.number)})
         return Invalid(
             "register.nik.duplicate",
             {"nik": mask_nik(nik.number), "village": existing.village.name if existing.village else ""},

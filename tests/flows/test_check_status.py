@@ -1,6 +1,8 @@
 """ "Cek status" read as conversations: a worker sees their own card by their verified phone, a cadre looks up the
-workers of their villages (never another village's), and anyone else needs NIK and birth date, sees only the status
-word and date with the NIK masked, and is stopped after 5 failed tries in an hour. Every lookup is audited."""
+workers of their villages (never another village's), and anyone else needs the NIK and one detail the NIK does not
+contain (the last 4 digits of the registered phone, or the registration number), sees only the status word and date
+with the NIK masked, and is stopped after 5 misses in an hour. Every lookup is audited. The per-NIK and overall
+limits and the worker's notice are in test_status_check_limits.py."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from flows.engine import Engine
+from flows.lookup_limits import nik_key
 from flows.registry import default_registry
 from storage import audit
 from storage.database import Database
@@ -33,10 +36,13 @@ ANDI = "6208011505850004"  # born 15 May 1985, lives in the other village
 YEAR_2026 = [(date(2026, 1, 1), 12)]
 
 MASKED_SITI = "631005******0001"
+REGISTER_ONLY = (
+    "Layanan ini hanya memeriksa daftar program desa sendiri, bukan data BPJS Ketenagakerjaan. Untuk memastikan "
+    "kepesertaan resmi, cek aplikasi JMO (Jamsostek Mobile) atau hubungi BPJS Ketenagakerjaan di 175."
+)
 NO_MATCH = (
-    "NIK dan tanggal lahir itu tidak cocok dengan peserta mana pun di daftar program desa. Periksa lagi lalu coba "
-    "kembali.\nLayanan ini hanya memeriksa daftar program desa sendiri, bukan data BPJS Ketenagakerjaan. Untuk "
-    "memastikan kepesertaan resmi, cek aplikasi JMO (Jamsostek Mobile) atau hubungi BPJS Ketenagakerjaan di 175."
+    "NIK dan data itu tidak cocok dengan peserta mana pun di daftar program desa. Periksa lagi lalu coba kembali.\n"
+    + REGISTER_ONLY
 )
 NO_CADRE = "Belum ada kader desa yang tercatat. Untuk bantuan, hubungi BPJS Ketenagakerjaan di 175."
 RINA = "Kader desa: Rina Wati, 0812-0000-0001 (bisa ditelepon atau dikirimi pesan)"
@@ -60,10 +66,12 @@ async def siti(database: Database, **options) -> int:
 
 
 async def audited(database: Database) -> Counter[tuple[str, str | None]]:
-    """The status audit events so far, by action and mode."""
+    """The status audit events so far, by action and mode (or, for a stranger's check, the detail given)."""
     async with database.transaction() as session:
         events = await audit.events(session)
-    return Counter((e.action, e.details.get("mode")) for e in events if e.action.startswith("status_"))
+    return Counter(
+        (e.action, e.details.get("mode", e.details.get("by"))) for e in events if e.action.startswith("status_")
+    )
 
 
 async def english(chat: Chat) -> None:
@@ -335,101 +343,206 @@ async def test_a_cadre_lookup_refuses_what_is_neither_a_nik_nor_a_name(engine, d
     assert (await chat.say("x")).startswith("Ketik NIK (16 angka) atau paling sedikit 2 huruf")
 
 
-# -- anyone else: NIK and birth date ----------------------------------------------------------------
+# -- anyone else: the NIK and one detail the NIK does not contain ------------------------------------
+
+ASK_NIK = "Ketik NIK peserta yang ingin dicek (16 angka)."
+ASK_SECOND = """Sekarang ketik satu data lain peserta, yang tidak tertulis di NIK. Pilih salah satu:
+- 4 angka terakhir nomor HP peserta yang terdaftar (contoh 7890), atau
+- nomor pendaftarannya (contoh REG-6310-000123).
+Peserta tanpa nomor HP terdaftar hanya bisa dicek dengan nomor pendaftaran."""
+SITI_STATUS = f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai 31 Desember 2026."
+SITI_DIGITS = WORKER_PHONE[-4:]  # "1234"
+UNREGISTERED = [f"63100545088000{n:02d}" for n in range(2, 9)]  # valid NIKs (Siti's birth date), nobody registered
+WAIT = (
+    "Saat ini terlalu banyak percobaan cek status. Demi keamanan data peserta, mohon coba lagi dalam {}. Bila "
+    "mendesak, tanyakan kepada kader desa peserta atau BPJS Ketenagakerjaan di 175."
+)
+WAIT_AFTER_MISS = WAIT + "\n" + REGISTER_ONLY
 
 
-async def check(chat: Chat, nik: str, birth: str) -> str:
-    """One status check by NIK and birth date, from the menu; the reply before the menu."""
+async def check(chat: Chat, nik: str, detail: str) -> str:
+    """One status check by NIK and a second detail typed at once, from the menu; the reply before the menu."""
     asked = await chat.say("status")
     if not asked.startswith("Ketik NIK peserta"):
         return asked.split("\n\n")[0]
-    assert await chat.say(nik) == "Ketik tanggal lahir peserta (contoh 05-08-1980)."
-    return (await chat.say(birth)).split("\n\n")[0]
+    second = await chat.say(nik)
+    if second != ASK_SECOND:
+        return second.split("\n\n")[0]
+    return (await chat.say(detail)).split("\n\n")[0]
 
 
-async def test_a_stranger_with_the_right_nik_and_birth_date_sees_only_the_status_and_date_masked(engine, database):
+async def test_a_stranger_with_the_nik_and_the_last_phone_digits_sees_only_the_status_and_date_masked(engine, database):
     await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
     chat = Chat(engine, "whatsapp:" + STRANGER_PHONE, channel="whatsapp", phone=STRANGER_PHONE)
 
-    reply = await check(chat, SITI, "5 Agustus 1980")
-    assert reply == f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai 31 Desember 2026."
+    assert await chat.say("status") == ASK_NIK
+    assert await chat.say(SITI) == ASK_SECOND
+    reply = (await chat.say("1234")).split("\n\n")[0]
+    assert reply == SITI_STATUS
     transcript = "\n".join(r.text for r in chat.last)
     assert "Siti" not in transcript and "Aminah" not in transcript and SITI not in transcript
     assert "REG-" not in transcript and "Rp" not in transcript
-    assert await audited(database) == {("status_lookup", "nik_birth_date"): 1}
+    assert await audited(database) == {("status_lookup_matched", "phone"): 1}
 
 
-async def test_a_stranger_check_in_english_and_for_a_worker_in_arrears(engine, database):
+async def test_the_birth_date_written_in_the_nik_no_longer_opens_a_status(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    chat = Chat(engine, "tg-77", channel="telegram")
+
+    await chat.say("status")
+    await chat.say(SITI)
+    for birth in ("05-08-1980", "5 Agustus 1980", "05081980"):  # Siti's birth date, read off her NIK (45 = 5 + 40)
+        refused = await chat.say(birth)
+        assert refused.startswith(
+            "Tanggal lahir tidak bisa dipakai di sini: tanggal lahir sudah tertulis di dalam NIK, jadi tidak "
+            "membuktikan apa-apa.\n"
+        ), birth
+        assert refused.endswith("\n\n" + ASK_SECOND), birth  # the same question again (from the second miss, a way out)
+        assert MASKED_SITI not in refused and "Aktif" not in refused
+    assert await audited(database) == {}  # nothing looked up
+    assert (await chat.say(SITI_DIGITS)).split("\n\n")[0] == SITI_STATUS
+
+
+async def test_the_detail_is_read_as_people_type_it(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    chat = Chat(engine, "tg-77", channel="telegram")
+
+    for typed in ("1234", "12 34", "REG-6310-000001", "reg 6310 000001", "6310-000001", "6310000001", "REG6310000001"):
+        assert await check(chat, SITI, typed) == SITI_STATUS, typed
+    assert await audited(database) == {
+        ("status_lookup_matched", "phone"): 2,
+        ("status_lookup_matched", "registration"): 5,
+    }
+
+
+async def test_what_is_neither_detail_is_refused_with_the_reason_and_nothing_is_looked_up(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
+    chat = Chat(engine, "tg-77", channel="telegram")
+    await chat.say("status")
+    await chat.say(SITI)
+
+    refusals = {
+        "siti": "Itu bukan 4 angka terakhir nomor HP, dan bukan nomor pendaftaran.",
+        "23011234567": "Nomor kartu peserta (KPJ) belum tercatat di daftar program desa, jadi belum bisa dipakai di "
+        "sini.",  # an 11-digit participant card number: not in the village register
+        "0813-5000-1234": "Cukup 4 angka terakhir nomor HP peserta (contoh 7890), bukan nomor lengkapnya.",
+        "+62 813 5000 1234": "Cukup 4 angka terakhir nomor HP peserta (contoh 7890), bukan nomor lengkapnya.",
+        "123": "Itu bukan 4 angka terakhir nomor HP, dan bukan nomor pendaftaran.",
+        "REG-6310": "Itu bukan 4 angka terakhir nomor HP, dan bukan nomor pendaftaran.",
+    }
+    for typed, reason in refusals.items():
+        refused = await chat.say(typed)
+        assert refused.startswith(reason + "\n") and refused.endswith("\n\n" + ASK_SECOND), typed
+    assert await audited(database) == {}
+    assert (await chat.say(SITI_DIGITS)).split("\n\n")[0] == SITI_STATUS
+
+
+async def test_a_worker_with_no_registered_phone_is_checked_only_by_the_registration_number(engine, database):
+    await siti(database, paid=YEAR_2026)  # no phone
+    chat = Chat(engine, "tg-77", channel="telegram")
+    for digits in ("0000", "1234", "0001"):
+        assert await check(chat, SITI, digits) == NO_MATCH
+    assert await check(chat, SITI, "REG-6310-000001") == SITI_STATUS
+
+
+async def test_a_stranger_check_in_english_for_a_worker_in_arrears(engine, database):
     await siti(database, paid=[(date(2026, 1, 1), 9)])
     chat = Chat(engine, "tg-77", channel="telegram")
     await english(chat)
 
     assert await chat.say("status") == "Type the NIK of the participant to check (16 digits)."
-    assert await chat.say(SITI) == "Type the participant's date of birth (for example 05-08-1980)."
-    reply = (await chat.say("05-08-1980")).split("\n\n")[0]
+    assert await chat.say(SITI) == (
+        "Now type one more detail of the participant, one that is not written in the NIK. Either:\n"
+        "- the last 4 digits of the participant's registered phone number (for example 7890), or\n"
+        "- their registration number (for example REG-6310-000123).\n"
+        "A participant with no registered phone can only be checked with the registration number."
+    )
+    refused = await chat.say("05-08-1980")
+    assert refused.startswith(
+        "A date of birth cannot be used here: it is written inside the NIK, so it proves nothing.\n\nNow type one"
+    )
+    assert (await chat.say("0812 3456 7890")).startswith(
+        "Just the last 4 digits of the participant's phone number (for example 7890), not the whole number."
+    )
+    reply = (await chat.say("REG 6310 000001")).split("\n\n")[0]
     assert reply == f"Participant with NIK {MASKED_SITI}: In arrears, protection stopped 30 September 2026."
 
+    await chat.say("status")
+    await chat.say(SITI)
+    missed = (await chat.say("REG-6310-000002")).split("\n\n")[0]
+    assert missed == (
+        "That NIK and detail do not match any participant in the village programme's register. Please check and "
+        "try again.\nThis service checks only the village programme's own register, not BPJS Ketenagakerjaan's. To "
+        "check official membership, use the JMO (Jamsostek Mobile) app or call BPJS Ketenagakerjaan on 175."
+    )
 
-async def test_a_wrong_birth_date_tells_exactly_what_an_unknown_nik_tells(engine, database):
-    await siti(database, paid=YEAR_2026)
+
+async def test_a_wrong_detail_tells_exactly_what_an_unknown_nik_tells_and_asks_the_same(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
     chat = Chat(engine, "tg-77", channel="telegram")
 
-    wrong_birth = await check(chat, SITI, "06-08-1980")
-    replies_wrong_birth = [r.text for r in chat.last]
-    unknown_nik = await check(chat, BUDI, "12-03-1975")  # a valid NIK nobody registered
+    asked_known = [await chat.say("status"), await chat.say(SITI)]
+    wrong_detail = (await chat.say("9999")).split("\n\n")[0]
+    replies_wrong_detail = [r.text for r in chat.last]
+    asked_unknown = [await chat.say("status"), await chat.say(BUDI)]  # a valid NIK nobody registered
+    unknown_nik = (await chat.say(SITI_DIGITS)).split("\n\n")[0]
     replies_unknown_nik = [r.text for r in chat.last]
 
-    assert wrong_birth == unknown_nik == NO_MATCH
-    assert replies_wrong_birth == replies_unknown_nik
-    assert await audited(database) == {("status_lookup_failed", None): 2}
+    assert asked_known == asked_unknown == [ASK_NIK, ASK_SECOND]
+    assert wrong_detail == unknown_nik == NO_MATCH
+    assert replies_wrong_detail == replies_unknown_nik
+    assert await audited(database) == {("status_lookup_failed", "phone"): 2}
 
 
-async def test_after_five_failures_in_an_hour_even_the_right_pair_waits_until_the_hour_is_over(engine, database, clock):
-    await siti(database, paid=YEAR_2026)
+async def test_after_five_misses_in_an_hour_even_the_right_pair_waits_until_the_hour_is_over(engine, database, clock):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
     chat = Chat(engine, "tg-77", channel="telegram")
 
+    # Five different NIKs (so that no NIK's own limit is reached): the contact's limit.
     for minute in range(4):
         clock.now = NOW + timedelta(minutes=minute)
-        assert await check(chat, SITI, "01-01-1980") == NO_MATCH
+        assert await check(chat, UNREGISTERED[minute], SITI_DIGITS) == NO_MATCH
     clock.now = NOW + timedelta(minutes=4)
-    fifth = await check(chat, SITI, "01-01-1980")
-    wait = "Terlalu banyak percobaan yang tidak cocok. Demi keamanan data peserta, coba lagi dalam {} menit."
-    assert fifth == wait.format(56)  # the first failure leaves the hour at NOW + 60 minutes
+    fifth = await check(chat, UNREGISTERED[4], SITI_DIGITS)
+    assert fifth == WAIT_AFTER_MISS.format("56 menit")  # the first miss leaves the hour at NOW + 60 minutes
 
-    # The sixth try, with the right NIK and birth date: stopped before anything is asked.
+    # The sixth try, with the right NIK and detail: stopped before anything is asked.
     clock.now = NOW + timedelta(minutes=30)
-    assert await chat.say("status") == wait.format(30) + "\n\n" + (await chat.say("menu"))
+    assert await chat.say("status") == WAIT.format("30 menit") + "\n\n" + (await chat.say("menu"))
     await chat.say(SITI)  # typed anyway: not a menu choice, nothing looked up
-    reply = await chat.say("05-08-1980")
+    reply = await chat.say(SITI_DIGITS)
     assert MASKED_SITI not in reply and "Aktif" not in reply
 
     clock.now = NOW + timedelta(minutes=59, seconds=30)
-    assert await check(chat, SITI, "05-08-1980") == wait.format(1)
-    assert await audited(database) == {("status_lookup_failed", None): 5}
+    assert await check(chat, SITI, SITI_DIGITS) == WAIT.format("1 menit")
+    failed = {("status_lookup_failed", "phone"): 5}
+    assert await audited(database) == failed | {("status_lookup_blocked", None): 2}
 
-    # An hour after the first failure only four are left in the window: one more try is allowed, and it works.
+    # An hour after the first miss only four are left in the window: one more try is allowed, and it works.
     clock.now = NOW + timedelta(minutes=60, seconds=1)
-    ok = await check(chat, SITI, "05-08-1980")
-    assert ok == f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai 31 Desember 2026."
-    assert await audited(database) == {("status_lookup_failed", None): 5, ("status_lookup", "nik_birth_date"): 1}
+    assert await check(chat, SITI, SITI_DIGITS) == SITI_STATUS
+    assert await audited(database) == failed | {
+        ("status_lookup_blocked", None): 2,
+        ("status_lookup_matched", "phone"): 1,
+    }
 
 
-async def test_the_failure_limit_is_per_contact(engine, database):
-    await siti(database, paid=YEAR_2026)
+async def test_the_contact_limit_is_per_contact(engine, database):
+    await siti(database, phone=WORKER_PHONE, paid=YEAR_2026)
     chat = Chat(engine, "tg-77", channel="telegram")
-    for _ in range(5):
-        await check(chat, SITI, "01-01-1980")
-    assert (await chat.say("status")).startswith("Terlalu banyak percobaan")
+    for nik in UNREGISTERED[:5]:
+        await check(chat, nik, "1234")
+    assert (await chat.say("status")).startswith("Saat ini terlalu banyak percobaan cek status.")
 
     other = Chat(engine, "tg-78", channel="telegram")
-    assert (await check(other, SITI, "05-08-1980")).endswith("Aktif, terlindungi sampai 31 Desember 2026.")
+    assert await check(other, SITI, SITI_DIGITS) == SITI_STATUS
 
 
 async def test_a_stranger_gets_the_nik_questions_again_when_the_nik_is_not_valid(engine, database):
     chat = Chat(engine, "tg-77", channel="telegram")
     await chat.say("status")
     refused = await chat.say("12345")
-    assert refused.endswith("Ketik NIK peserta yang ingin dicek (16 angka).")
+    assert refused.endswith(ASK_NIK)
     assert await audited(database) == {}  # a NIK that cannot exist is not a lookup
 
 
@@ -445,18 +558,22 @@ async def test_every_lookup_writes_one_audit_event_with_who_and_whom(engine, dat
     await cadre.say("status")
     await cadre.say("2")
     stranger = Chat(engine, "tg-77", channel="telegram")
-    await check(stranger, SITI, "05-08-1980")
-    await check(stranger, SITI, "06-08-1980")
+    await check(stranger, SITI, SITI_DIGITS)
+    await check(stranger, SITI, "REG-6310-000009")
 
     async with database.transaction() as session:
         events = [e for e in await audit.events(session) if e.action.startswith("status_")]
-    assert [(e.action, e.details.get("mode"), e.subject_id, e.actor_person_id) for e in events] == [
-        ("status_lookup", "own", str(siti_id), None),
-        ("status_lookup", "staff", str(siti_id), cadre_id),
+    shown = [(e.action, e.details.get("mode", e.details.get("by")), e.subject_type, e.actor_person_id) for e in events]
+    assert shown == [
+        ("status_lookup", "own", "worker", None),
+        ("status_lookup", "staff", "worker", cadre_id),
         ("status_summary", None, None, cadre_id),
-        ("status_lookup", "nik_birth_date", str(siti_id), None),
-        ("status_lookup_failed", None, None, None),
+        ("status_lookup_matched", "phone", "worker", None),
+        ("status_lookup_failed", "registration", "nik_hash", None),
     ]
+    assert [e.subject_id for e in events[:2]] == [str(siti_id)] * 2 and events[3].subject_id == str(siti_id)
+    # A miss is counted by a keyed hash of the NIK typed, never the NIK itself.
+    assert events[4].subject_id == nik_key(SITI) and SITI not in repr([(e.subject_id, e.details) for e in events])
     assert all(e.actor_contact_id is not None for e in events)
     assert all(e.at == NOW for e in events)
     assert events[-1].actor_contact_id == events[-2].actor_contact_id != events[0].actor_contact_id

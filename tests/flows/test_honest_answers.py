@@ -55,9 +55,9 @@ async def test_a_nik_not_in_the_village_register_points_to_jmo_and_175(engine, d
     chat = Chat(engine, "tg-100", channel="telegram")
     await chat.say("status")
     await chat.say(BUDI)
-    answer = (await chat.send("12-03-1975"))[0].text
+    answer = (await chat.send("1234"))[0].text
     assert answer == (
-        "NIK dan tanggal lahir itu tidak cocok dengan peserta mana pun di daftar program desa. Periksa lagi lalu coba "
+        "NIK dan data itu tidak cocok dengan peserta mana pun di daftar program desa. Periksa lagi lalu coba "
         "kembali.\nLayanan ini hanya memeriksa daftar program desa sendiri, bukan data BPJS Ketenagakerjaan. Untuk "
         "memastikan kepesertaan resmi, cek aplikasi JMO (Jamsostek Mobile) atau hubungi BPJS Ketenagakerjaan di 175."
     )
@@ -68,7 +68,7 @@ async def test_a_nik_not_in_the_village_register_points_to_jmo_and_175_in_englis
     await english(chat)
     await chat.say("status")
     await chat.say(BUDI)
-    answer = (await chat.send("12-03-1975"))[0].text
+    answer = (await chat.send("REG-6310-000001"))[0].text
     assert answer.endswith(
         "This service checks only the village programme's own register, not BPJS Ketenagakerjaan's. To check "
         "official membership, use the JMO (Jamsostek Mobile) app or call BPJS Ketenagakerjaan on 175."
@@ -279,6 +279,6 @@ async def test_the_strangers_brief_answer_names_no_cadre(engine, database):
     chat = Chat(engine, "tg-500", channel="telegram")
     await chat.say("status")
     await chat.say(SITI)
-    answer = (await chat.send("05-08-1980"))[0].text
+    answer = (await chat.send(WORKER_PHONE[-4:]))[0].text
     assert answer == "Peserta dengan NIK 631005******0001: Aktif, terlindungi sampai 31 Desember 2026."
     assert "Rina" not in answer and "0812" not in answer

@@ -141,7 +141,7 @@ async def test_a_cadre_registers_siti_aminah_in_bahasa_indonesia(engine, databas
     assert events[0].details == {"village": VILLAGE, "registration_number": worker.registration_number}
 
     capsys.readouterr()
-    assert await run_cli("export", "workers", "--database", database_url) == 0
+    assert await run_cli("export", "workers", "--full-nik", "--database", database_url) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert len(rows) == 1
     row = rows[0]
@@ -155,7 +155,10 @@ async def test_a_cadre_registers_siti_aminah_in_bahasa_indonesia(engine, databas
 
     sheet_path = tmp_path / "workers.xlsx"
     assert (
-        await run_cli("export", "workers", "--database", database_url, "--format", "xlsx", "-o", str(sheet_path)) == 0
+        await run_cli(
+            "export", "workers", "--full-nik", "--database", database_url, "--format", "xlsx", "-o", str(sheet_path)
+        )
+        == 0
     )
     sheet = load_workbook(sheet_path, read_only=True)["workers"]
     header, *values = [list(r) for r in sheet.iter_rows(values_only=True)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -269,3 +269,45 @@ async def test_audit_events_are_kept_in_order_with_their_details(database):
     assert first.details == {"villages": [SUNGAI_LEMBU], "admin": False, "nested": {"n": 1}}
     assert every[1].details == {} and every[1].actor_contact_id is None
     assert first.at.tzinfo is not None and first.at <= every[2].at
+
+
+async def test_the_nth_latest_event_answers_whether_a_limit_is_reached_and_until_when(database):
+    base = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    async with database.transaction() as session:
+        mine = await contacts.get_or_create_contact(session, "telegram", "1001")
+        other = await contacts.get_or_create_contact(session, "whatsapp", "whatsapp:" + PHONE)
+        for minute, contact, action, subject in (
+            (0, mine, "status_lookup_failed", "k1"),
+            (1, mine, "status_lookup_failed", "k2"),
+            (2, other, "status_lookup_failed", "k1"),
+            (3, other, "status_lookup_matched", None),
+            (4, mine, "status_lookup_blocked", "k1"),
+            (5, mine, "status_lookup_failed", "k1"),
+        ):
+            await audit.record_event(
+                session,
+                action,
+                contact_id=contact.id,
+                subject_type="nik_hash" if subject else "worker",
+                subject_id=subject or "7",
+                at=base + timedelta(minutes=minute),
+            )
+    failed, checks = ("status_lookup_failed",), ("status_lookup_failed", "status_lookup_matched")
+    async with database.transaction() as session:
+        # By one contact: its three misses; the second latest is minute 1, and there is no fourth.
+        assert await audit.nth_latest_by_contact(session, failed, mine.id, base, 2) == base + timedelta(minutes=1)
+        assert await audit.nth_latest_by_contact(session, failed, mine.id, base, 4) is None
+        # The window: only what happened since the time given counts.
+        assert await audit.nth_latest_by_contact(session, failed, mine.id, base + timedelta(minutes=1), 3) is None
+        # About one subject, by anyone: k1 was missed at minutes 0, 2 and 5 (the block at 4 is no miss).
+        about = audit.nth_latest_about
+        assert await about(session, "status_lookup_failed", "nik_hash", "k1", base, 3) == base
+        assert await about(session, "status_lookup_failed", "nik_hash", "k1", base, 4) is None
+        assert await about(session, "status_lookup_failed", "nik_hash", "k2", base, 1) == base + timedelta(minutes=1)
+        # Overall: five checks (matched or missed) by everyone; the block is no check.
+        assert await audit.nth_latest(session, checks, base, 5) == base
+        assert await audit.nth_latest(session, checks, base, 4) == base + timedelta(minutes=1)
+        assert await audit.nth_latest(session, checks, base, 1) == base + timedelta(minutes=5)
+        assert await audit.nth_latest(session, checks, base, 6) is None
+        with pytest.raises(ValueError):
+            await audit.nth_latest(session, checks, base, 0)
