@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
-from bot.commands import cadres, db, exports, payments, serve, shell, villages
+from bot.commands import audit, cadres, db, exports, payments, serve, shell, villages, workers
 from bot.commands.base import CommandError
+from bot.logs import configure_logging, redact_secrets
 from bot.settings import Settings
 from bot.telegram import commands as telegram
 
 # The order of `kader --help`. A group's module imports only argparse-level code: its libraries load when it runs.
-_GROUPS = (shell, serve, telegram, db, cadres, payments, exports, villages)
+_GROUPS = (shell, serve, telegram, db, cadres, payments, exports, villages, workers, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,10 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(level: str) -> None:
-    if level not in logging.getLevelNamesMapping():
-        raise CommandError(f"LOG_LEVEL={level!r} is not a logging level (use DEBUG, INFO, WARNING or ERROR)")
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+def _configure_logging(settings: Settings) -> None:
+    """Logging without personal data or secrets (bot/logs.py); a LOG_LEVEL that is no level is a CommandError."""
+    try:
+        configure_logging(settings)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,15 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = Settings.from_env()
         except ValueError as error:
             raise CommandError(f"a setting is not valid: {error}") from error
-        _configure_logging(settings.log_level)
+        _configure_logging(settings)
         if args.is_async:
             return asyncio.run(args.run(args, settings))
         return args.run(args, settings)
     except (CommandError, SchemaOutdatedError, UnsupportedDatabaseError) as error:
-        print(f"kader: error: {error}", file=sys.stderr)
+        print(f"kader: error: {redact_secrets(str(error))}", file=sys.stderr)
         return 2
     except OperationalError as error:
-        print(f"kader: error: the database cannot be opened or reached: {error.orig}", file=sys.stderr)
+        reason = redact_secrets(" ".join(str(error.orig).split()))  # libpq's hint comes on a line of its own
+        print(f"kader: error: the database cannot be opened or reached: {reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

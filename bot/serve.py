@@ -1,4 +1,9 @@
-"""`kader serve`: the web process under uvicorn."""
+"""`kader serve`: the web process under uvicorn.
+
+The channels start before the server does, so a channel that cannot start (an unreachable Bot API) ends the command
+with one `kader: error:` line; they stop inside the server's shutdown, after the last request. uvicorn writes through
+kader's own logging (bot/logs.py: redacted, libraries at WARNING and above), not through a configuration of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ import logging
 
 import uvicorn
 
+from bot.commands.base import CommandError
 from bot.enabled_channels import enabled_channels
 from bot.runtime import build_engine, prepare_database
 from bot.settings import Settings
-from bot.web import create_app
+from bot.web import Channels, ChannelStartError, create_app
 
 log = logging.getLogger("kader.serve")
 
@@ -20,7 +26,23 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         engine = build_engine(database, settings)
         app = create_app(database, enabled_channels(settings, database, engine))
-        config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), lifespan="on")
-        await uvicorn.Server(config).serve()
+        channels: Channels = app.state.channels
+        try:
+            await channels.start()
+        except ChannelStartError as error:
+            raise CommandError(str(error)) from error
+        config = uvicorn.Config(
+            app, host=host, port=port, log_config=None, log_level=None, access_log=False, lifespan="on"
+        )
+        server = uvicorn.Server(config)
+        log.info("serving on http://%s:%d channels=%s", host, port, ",".join(c.name for c in channels.all) or "none")
+        try:
+            await server.serve()
+        except SystemExit as exit_:
+            if exit_.code:  # uvicorn has logged why (an address in use, say)
+                raise CommandError(f"the web server could not start on {host}:{port} (see the error above)") from None
+            raise
+        finally:
+            await channels.stop()  # nothing left to do when the server's shutdown has stopped them
     finally:
         await database.close()

@@ -1,21 +1,62 @@
-"""The engine and sessions for a database URL: SQLite in WAL mode, or PostgreSQL through psycopg 3."""
+"""The engine and sessions for a database URL: SQLite in WAL mode, or PostgreSQL through psycopg 3.
+
+Statement parameters (NIKs, names, phones) are kept out of SQLAlchemy's error messages and logs (`hide_parameters`),
+and an embedded SQLite file, with its -wal and -shm, is readable and writable by its owner only (0600).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.urls import async_url, is_sqlite
+from storage.urls import async_url, is_sqlite, sqlite_path
+
+log = logging.getLogger("kader.storage")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+PRIVATE_FILE_MODE = 0o600
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def private_sqlite_file(url: str) -> None:
+    """Creates an SQLite file (or narrows it and its -wal, -shm, -journal) to 0600; other URLs are left alone."""
+    # SQLite gives a new -wal or -shm the database file's mode. A missing directory is left to the driver's error.
+    path = sqlite_path(url)
+    if path is None:
+        return
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a missing directory or no permission: the driver says so in its own error
+    else:
+        os.close(descriptor)
+    for file in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_COMPANIONS)):
+        _narrow(file)
+
+
+def _narrow(path: Path) -> None:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & ~PRIVATE_FILE_MODE:
+            os.chmod(path, PRIVATE_FILE_MODE)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        log.warning("could not make the database file private file=%s error=%s", path.name, type(error).__name__)
+
+
+def _configure_sqlite(engine: AsyncEngine, url: str) -> None:
     """WAL, a busy timeout, foreign keys, and transactions that SQLAlchemy (not the driver) begins."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -28,6 +69,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        private_sqlite_file(url)  # the -wal and -shm WAL mode has just created
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -68,13 +110,16 @@ class Database:
         await self.engine.dispose()
 
 
-def open_database(url: str, *, echo: bool = False) -> Database:
-    """Creates the engine and session factory for a URL (no connection is made yet)."""
-    options: dict[str, Any] = {"echo": echo}
+def open_database(url: str) -> Database:
+    """Creates the engine and session factory for a URL (no connection yet); an SQLite file is made mode 0600."""
+    # hide_parameters: NIKs, names and phones stay out of SQLAlchemy's logs and error messages; no echo, it prints them.
+    options: dict[str, Any] = {"hide_parameters": True}
     if not is_sqlite(url):
         options.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+    else:
+        private_sqlite_file(url)
     engine = create_async_engine(async_url(url), **options)
     if is_sqlite(url):
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     return Database(url=url, engine=engine, sessions=sessions)

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
+from storage.database import private_sqlite_file
 from storage.urls import sync_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -24,7 +25,8 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Brings the database's schema up to the revision (the newest by default)."""
+    """Brings the schema up to the revision (the newest by default); a new SQLite file is its owner's only."""
+    private_sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
 
 

@@ -1,4 +1,8 @@
-"""Database URLs: the default, and the mapping of user-written URLs to the drivers this project uses."""
+"""Database URLs: the default, and the mapping of user-written URLs to the drivers this project uses.
+
+Query parameters pass through to the driver unchanged, so libpq's TLS settings work on PostgreSQL URLs:
+`postgresql://kader@db.example/kader?sslmode=verify-full&sslrootcert=/etc/ssl/certs/db-ca.pem`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///kader.db"
+# Query parameters libpq reads as secrets; shown as *** like the password.
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+_HIDDEN = "***"
 
 
 class UnsupportedDatabaseError(ValueError):
@@ -52,5 +59,9 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def redacted(url: str) -> str:
-    """The URL with its password hidden, for logs and messages."""
-    return _normalised(url).render_as_string(hide_password=True)
+    """The URL with its password (and any password in its query string) hidden, for logs and messages."""
+    parsed = _normalised(url)
+    secret_keys = [key for key in parsed.query if key.lower() in SECRET_QUERY_KEYS]
+    if secret_keys:
+        parsed = parsed.update_query_dict(dict.fromkeys(secret_keys, _HIDDEN))
+    return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", _HIDDEN)

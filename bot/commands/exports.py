@@ -1,9 +1,10 @@
-"""`kader export workers`: data for the branch office."""
+"""`kader export workers`: data for the branch office, NIKs masked unless --full-nik (which is audited)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.commands.base import CommandError, add_command, add_database_option, database_url, known_village
@@ -18,14 +19,18 @@ def register(commands: Any) -> None:
     workers.add_argument("--village", metavar="CODE", help="only this Kemendagri village")
     workers.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="file format (default csv)")
     workers.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    workers.add_argument(
+        "--full-nik", action="store_true", help="whole NIKs instead of 631002******0001 (recorded in the audit trail)"
+    )
+    workers.add_argument("--actor", metavar="PHONE", help="the admin exporting, recorded with --full-nik")
     add_database_option(workers)
     workers.set_defaults(run=_export_workers, is_async=True)
 
 
 async def _export_workers(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
-    from pathlib import Path
 
+    from bot.commands.audit import acting_admin
     from bot.export import export_csv, export_xlsx
     from bot.runtime import prepare_database
 
@@ -35,15 +40,28 @@ async def _export_workers(args: argparse.Namespace, settings: Settings) -> int:
     database = prepare_database(database_url(args, settings))
     today = date.today()
     try:
+        actor = None
+        if args.actor:
+            async with database.transaction() as session:
+                actor = await acting_admin(session, args.actor)
+        options = {"full_nik": args.full_nik, "actor_person_id": actor}
+        if args.output:
+            _private_file(Path(args.output))
         if args.format == "xlsx":
-            count = await export_xlsx(database, Path(args.output), today, village)
+            count = await export_xlsx(database, Path(args.output), today, village, **options)
         elif args.output:
             with open(args.output, "w", newline="", encoding="utf-8") as output:
-                count = await export_csv(database, output, today, village)
+                count = await export_csv(database, output, today, village, **options)
         else:
-            count = await export_csv(database, sys.stdout, today, village)
+            count = await export_csv(database, sys.stdout, today, village, **options)
     finally:
         await database.close()
     if args.output:
         print(f"{count} worker(s) written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _private_file(path: Path) -> None:
+    """Creates (or narrows) the export file as its owner's only before any personal data is written to it."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)

@@ -18,10 +18,14 @@ log = logging.getLogger("kader.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_TOKEN_IN_PATH = re.compile(r"/bot\d+:[^/]+")
 
 
-class TelegramSetupError(Exception):
-    """Telegram settings that are missing or wrong, or a Bot API that refuses them; said in one sentence."""
+class TelegramSetupError(TelegramError):
+    """Telegram settings that are missing or wrong, or a Bot API that refuses them; said in one sentence.
+
+    A TelegramError, so code that catches the library's errors (`kader poll`) reports it the same way.
+    """
 
 
 def quiet_library_logs() -> None:
@@ -152,12 +156,29 @@ async def webhook_info(settings: Settings) -> WebhookInfo:
         raise TelegramSetupError(explain(error, settings)) from error
 
 
+def shown_api_url(url: str) -> str:
+    """The Bot API URL as logs and errors show it: without a password, the token or a query string."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    if parts.username:
+        host = f"{parts.username}:***@{host}" if parts.password else f"{parts.username}@{host}"
+    path = _TOKEN_IN_PATH.sub("/bot", parts.path)
+    return f"{parts.scheme}://{host}{path}" if parts.scheme else path
+
+
 def explain(error: TelegramError, settings: Settings) -> str:
     """One sentence for an operator: what the Bot API said, without the token."""
+    if isinstance(error, TelegramSetupError):
+        return error.message
     if isinstance(error, InvalidToken):
         return "the Bot API refused TELEGRAM_BOT_TOKEN: check the token @BotFather gave you"
     if isinstance(error, BadRequest):
         return f"the Bot API refused the request: {error.message}"
     if isinstance(error, NetworkError):
-        return f"cannot reach the Bot API at {settings.telegram_api_url}: {type(error).__name__}"
+        return (
+            f"Telegram unreachable at {shown_api_url(settings.telegram_api_url)} ({error.message}):"
+            " check TELEGRAM_API_URL and the network"
+        )
     return f"the Bot API answered {type(error).__name__}: {error.message}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from bot.settings import Settings
 from bot.telegram.botapi import (
     SECRET_HEADER,
     WEBHOOK_PATH,
+    TelegramSetupError,
     explain,
     make_bot,
     set_command_menu,
@@ -30,6 +32,7 @@ from bot.telegram.botapi import (
 from bot.telegram.inbound import ALLOWED_UPDATES, CHANNEL, chat_id_of, to_inbound
 from bot.telegram.render import Edit, Outgoing, press_edit, render_replies
 from bot.telegram.sender import SendLimits, TelegramSender
+from bot.web import BodyTooLargeError, declared_too_large, read_body, too_large
 from flows.engine import Engine
 from flows.failures import failure_trace
 from flows.locks import KeyedLocks
@@ -81,7 +84,7 @@ class TelegramChannel:
         return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
 
     async def start(self) -> None:
-        """Connects to the Bot API (getMe), sets the command menu and starts processing updates."""
+        """Connects to the Bot API (getMe), sets the command menu, starts processing; TelegramSetupError if it can't."""
         if not self.polling and not self.settings.telegram_webhook_secret:
             log.error(
                 "telegram webhook refused: TELEGRAM_WEBHOOK_SECRET is not set, so every POST %s gets 403;"
@@ -91,8 +94,7 @@ class TelegramChannel:
         try:
             await self.application.initialize()
         except TelegramError as error:
-            log.error("telegram could not start: %s", explain(error, self.settings))
-            raise
+            raise TelegramSetupError(explain(error, self.settings)) from error
         await set_command_menu(self.application.bot)
         await self.application.start()
         log.info("telegram started bot=%s mode=%s", self.application.bot.id, "polling" if self.polling else "webhook")
@@ -135,6 +137,10 @@ class TelegramChannel:
     # -- the webhook ----------------------------------------------------------------------
 
     async def _webhook(self, request: Request) -> Response:
+        # The size first, from the headers: a body over the cap is refused before anything reads it.
+        limit = self.settings.max_request_bytes
+        if declared_too_large(request, limit):
+            return too_large(WEBHOOK_PATH, limit)
         secret = self.settings.telegram_webhook_secret
         given = request.headers.get(SECRET_HEADER)
         if not secret or given is None or not hmac.compare_digest(given.encode(), secret.encode()):
@@ -143,7 +149,11 @@ class TelegramChannel:
         if not self.application.running:
             return PlainTextResponse("not running", status_code=503)  # Telegram delivers it again later
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
+            body = await read_body(request, limit)
+        except BodyTooLargeError:
+            return too_large(WEBHOOK_PATH, limit)
+        try:
+            update = Update.de_json(json.loads(body), self.application.bot)
         except Exception as error:  # noqa: BLE001 - any unreadable body is the sender's problem
             log.warning("telegram webhook: unreadable update error=%s", type(error).__name__)
             return PlainTextResponse("unreadable update", status_code=400)

@@ -15,11 +15,13 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.settings import Settings
+from bot.web import BodyTooLargeError, declared_too_large, too_large
 from bot.whatsapp.delivery import record_delivery_status
 from bot.whatsapp.inbound import CHANNEL, START, STOP, InvalidWebhookError, opt_command, parse_inbound
 from bot.whatsapp.outbound import STATUS_PATH, WhatsAppOutbound
@@ -108,8 +110,8 @@ class WhatsAppChannel:
     async def inbound(self, request: Request) -> Response:
         """One message from WhatsApp: verified, de-duplicated, answered as TwiML (or by REST when slow or long)."""
         form = await self._verified(request)
-        if form is None:
-            return PlainTextResponse("forbidden", status_code=403)
+        if isinstance(form, Response):
+            return form
         try:
             message = parse_inbound(form, self._clock())
         except InvalidWebhookError as error:
@@ -151,8 +153,8 @@ class WhatsAppChannel:
     async def status(self, request: Request) -> Response:
         """A delivery status callback for a message sent through the REST API."""
         form = await self._verified(request)
-        if form is None:
-            return PlainTextResponse("forbidden", status_code=403)
+        if isinstance(form, Response):
+            return form
         sid = form.get("MessageSid") or form.get("SmsSid")
         state = form.get("MessageStatus") or form.get("SmsStatus")
         if not isinstance(sid, str) or not isinstance(state, str) or not sid or not state:
@@ -163,13 +165,21 @@ class WhatsAppChannel:
 
     # -- inside -------------------------------------------------------------------------------
 
-    async def _verified(self, request: Request) -> Any:
+    async def _verified(self, request: Request) -> FormData | Response:
+        """The signed form, or the refusal: 403 unsigned or unverifiable, 413 over MAX_REQUEST_BYTES (unread)."""
         if not self.verifier.public_url:
             self._warn_no_public_url()
-            return None
-        form = await self.verifier.verified_form(request)
+            return PlainTextResponse("forbidden", status_code=403)
+        limit = self.settings.max_request_bytes
+        if declared_too_large(request, limit):
+            return too_large(request.url.path, limit)
+        try:
+            form = await self.verifier.verified_form(request, limit)
+        except BodyTooLargeError:
+            return too_large(request.url.path, limit)
         if form is None:
             log.warning("refused %s: missing or wrong X-Twilio-Signature", request.url.path)
+            return PlainTextResponse("forbidden", status_code=403)
         return form
 
     def _warn_no_public_url(self) -> None:

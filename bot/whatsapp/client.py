@@ -100,7 +100,7 @@ class TwilioSender:
     def _twilio(self) -> Client:
         if self._client is None:
             # No retries: creating a message is not idempotent, a blind retry could send it twice.
-            self._http = AsyncTwilioHttpClient(timeout=self.timeout, logger=logging.getLogger("kader.whatsapp.http"))
+            self._http = AsyncTwilioHttpClient(timeout=self.timeout, logger=logging.getLogger("twilio.http_client"))
             self._client = Client(self.account_sid, self._auth_token, http_client=self._http)
             if self.api_url:
                 # The Messages resource lives on the `api` domain; point it at the loopback fake or the proxy.

@@ -1,4 +1,7 @@
-"""Checking Twilio's `X-Twilio-Signature` against the public URL, so it holds behind a TLS-terminating proxy."""
+"""Checking Twilio's `X-Twilio-Signature` against the public URL, so it holds behind a TLS-terminating proxy.
+
+The form is read only when a signature is there to check, and only up to the cap (`bot.web.read_body`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from twilio.request_validator import RequestValidator
+
+from bot.web import read_body
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -17,10 +22,14 @@ def public_request_url(public_url: str, request: Request) -> str:
     return public_url.rstrip("/") + request.url.path + (f"?{query}" if query else "")
 
 
-async def read_form(request: Request) -> FormData:
+def parse_form(body: bytes) -> FormData:
     """The urlencoded form Twilio posts, blank values kept (they are signed too); parsed without python-multipart."""
-    body = await request.body()
     return FormData(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
+async def read_form(request: Request, max_bytes: int) -> FormData:
+    """The request's form, its body read up to `max_bytes` (BodyTooLargeError beyond)."""
+    return parse_form(await read_body(request, max_bytes))
 
 
 class SignatureVerifier:
@@ -30,12 +39,12 @@ class SignatureVerifier:
         self._validator = RequestValidator(auth_token)
         self.public_url = public_url
 
-    async def verified_form(self, request: Request) -> FormData | None:
-        """The request's form parameters when its signature is right; None when missing, wrong or unverifiable."""
+    async def verified_form(self, request: Request, max_bytes: int) -> FormData | None:
+        """The form when its signature is right, else None; BodyTooLargeError past `max_bytes` (read no further)."""
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature or not self.public_url:
             return None
-        form = await read_form(request)
+        form = await read_form(request, max_bytes)
         url = public_request_url(self.public_url, request)
         # The account auth token's HMAC-SHA1, Twilio's default; webhooks signed with a SharedKey are not supported.
         if not self._validator.validate(url, form, signature):

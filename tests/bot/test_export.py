@@ -1,19 +1,23 @@
-"""`kader export workers`: one row per worker with every column the branch office needs, as CSV or XLSX."""
+"""`kader export workers`: one row per worker with every column the branch office needs, as CSV or XLSX; NIKs masked
+unless --full-nik, which is audited; forgotten workers left out."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import os
+import stat
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from bot import cli
 from bot.export import COLUMNS, export_csv, export_xlsx
-from storage import workers
+from storage import audit, data_rights, workers
 from storage.database import Database
 from storage.models import Worker
 from tests.factories import add_staff, new_worker
@@ -87,9 +91,11 @@ def read_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-async def exported(database: Database, today: date = TODAY, village: str | None = None) -> list[dict[str, str]]:
+async def exported(
+    database: Database, today: date = TODAY, village: str | None = None, full_nik: bool = False
+) -> list[dict[str, str]]:
     output = io.StringIO()
-    count = await export_csv(database, output, today, village)
+    count = await export_csv(database, output, today, village, full_nik=full_nik)
     rows = read_csv(output.getvalue())
     assert count == len(rows)
     return rows
@@ -98,10 +104,10 @@ async def exported(database: Database, today: date = TODAY, village: str | None 
 async def test_every_column_of_a_worker(database, registered):
     rows = await exported(database)
     assert list(rows[0]) == list(COLUMNS)
-    siti = next(r for r in rows if r["nik"] == "6310054508800001")
+    siti = next(r for r in rows if r["name"] == "Siti Aminah")
     worker = registered["siti"]
     assert siti == {
-        "nik": "6310054508800001",
+        "nik": "631005******0001",
         "name": "Siti Aminah",
         "birth_date": "1980-08-05",
         "sex": "F",
@@ -171,9 +177,37 @@ async def test_xlsx_has_the_same_rows_with_numbers_as_numbers(database, register
     assert header == list(COLUMNS)
     as_text = [{k: "" if v is None else str(v) for k, v in zip(header, row, strict=True)} for row in values]
     assert as_text == await exported(database)
-    siti = next(row for row in values if row[0] == "6310054508800001")
+    siti = next(row for row in values if row[0] == "631005******0001")
     assert siti[COLUMNS.index("monthly_contribution")] == 16800
     assert siti[COLUMNS.index("declared_income")] == 1_000_000
+
+
+async def test_niks_are_masked_unless_asked_for_whole_and_that_is_audited(database, registered):
+    masked = {r["name"]: r["nik"] for r in await exported(database)}
+    assert masked == {
+        "Ahmad Fauzi": "631005******0003",
+        "Budi Santoso": "631005******0002",
+        "Dewi Lestari": "631005******0005",
+        "Siti Aminah": "631005******0001",
+        "Wati": "631005******0004",
+    }
+    async with database.transaction() as session:
+        assert await audit.events(session, "export.full_nik") == []
+    whole = {r["name"]: r["nik"] for r in await exported(database, village=WIRITASI, full_nik=True)}
+    assert whole == {"Dewi Lestari": "6310054404950005"}
+    async with database.transaction() as session:
+        (event,) = await audit.events(session, "export.full_nik")
+    assert event.details == {"village": WIRITASI, "format": "csv", "rows": 1}
+    assert (event.subject_type, event.subject_id) == ("export", "workers")
+
+
+async def test_a_forgotten_worker_is_not_exported(database, registered):
+    async with database.transaction() as session:
+        worker = await data_rights.find_worker(session, "6310054508800001", lock=True)
+        assert worker is not None
+        await data_rights.forget(session, worker, await data_rights.plan_erasure(session, worker))
+    names = [r["name"] for r in await exported(database, full_nik=True)]
+    assert names == ["Ahmad Fauzi", "Budi Santoso", "Wati", "Dewi Lestari"]
 
 
 async def run_cli(*argv: str) -> int:
@@ -187,6 +221,35 @@ async def test_the_command_writes_csv_to_standard_output(database, database_url,
     rows = read_csv(capsys.readouterr().out)
     assert len(rows) == 5
     assert {r["name"]: r["monthly_contribution"] for r in rows}["Siti Aminah"] == "16800"
+    assert {r["name"]: r["nik"] for r in rows}["Siti Aminah"] == "631005******0001"
+
+
+async def test_the_command_gives_whole_niks_with_full_nik_and_audits_it(database, database_url, registered, capsys):
+    admin = await add_staff(database, "+6281200000009", (), name="Ani Admin", admin=True)
+    argv = ("export", "workers", "--full-nik", "--actor", "0812-0000-0009", "--database", database_url)
+    assert await run_cli(*argv, "--village", SUNGAI_LEMBU) == 0
+    rows = read_csv(capsys.readouterr().out)
+    assert {r["name"]: r["nik"] for r in rows}["Siti Aminah"] == "6310054508800001"
+    xlsx_path = Path("all.xlsx")
+    assert await run_cli(*argv, "--format", "xlsx", "-o", str(xlsx_path)) == 0
+    sheet = load_workbook(xlsx_path, read_only=True)["workers"]
+    assert "6310054404950005" in [row[0] for row in sheet.iter_rows(values_only=True)]
+    async with database.transaction() as session:
+        events = await audit.events(session, "export.full_nik")
+    assert [(e.details, e.actor_person_id) for e in events] == [
+        ({"village": SUNGAI_LEMBU, "format": "csv", "rows": 4}, admin),
+        ({"village": None, "format": "xlsx", "rows": 5}, admin),
+    ]
+    assert all("63100" not in str(e.details) for e in events)
+
+
+async def test_the_command_masks_xlsx_too_and_audits_nothing_then(database, database_url, registered, tmp_path):
+    path = tmp_path / "masked.xlsx"
+    assert await run_cli("export", "workers", "--format", "xlsx", "-o", str(path), "--database", database_url) == 0
+    niks = [row[0] for row in load_workbook(path, read_only=True)["workers"].iter_rows(values_only=True)][1:]
+    assert len(niks) == 5 and all(nik.startswith("631005******") for nik in niks)
+    async with database.transaction() as session:
+        assert await audit.events(session, "export.full_nik") == []
 
 
 async def test_the_command_filters_a_village_and_writes_files(database, database_url, registered, capsys, tmp_path):
@@ -209,8 +272,20 @@ async def test_the_command_filters_a_village_and_writes_files(database, database
     [
         (("--village", "99.99.99.9999"), "is not a Kemendagri village code"),
         (("--format", "xlsx"), "XLSX needs a file"),
+        (("--full-nik", "--actor", "0812-0000-0001"), "is not an admin"),
     ],
 )
 async def test_the_command_refuses_what_it_cannot_do(database_url, capsys, argv, error):
     assert await run_cli("export", "workers", "--database", database_url, *argv) == 2
     assert error in capsys.readouterr().err
+
+
+def test_an_export_file_is_its_owners_only(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    assert cli.main(["db", "upgrade", "--database", url]) == 0
+    assert stat.S_IMODE(os.stat(tmp_path / "k.db").st_mode) == 0o600  # a new database file too
+    target = tmp_path / "workers.csv"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o644)
+    assert cli.main(["export", "workers", "-o", str(target), "--database", url]) == 0
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600

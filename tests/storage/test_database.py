@@ -1,16 +1,20 @@
-"""The database: SQLite's pragmas and write locking, foreign keys, savepoints, reachability."""
+"""The database: SQLite's pragmas and write locking, foreign keys, savepoints, reachability; a private SQLite file
+and statement parameters kept out of error messages."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from storage import contacts
-from storage.database import SQLITE_BUSY_TIMEOUT_MS, Database, open_database
+from storage.database import SQLITE_BUSY_TIMEOUT_MS, Database, open_database, private_sqlite_file
 from storage.models import Contact, Role
+from storage.urls import sqlite_path
 
 
 @pytest.fixture
@@ -127,3 +131,70 @@ async def test_is_not_reachable_when_nothing_listens():
 async def test_each_backend_runs_on_its_async_driver(database):
     expected = {"sqlite": "aiosqlite", "postgresql": "psycopg"}[database.dialect]
     assert database.engine.dialect.driver == expected
+
+
+# -- the embedded file is private ---------------------------------------------------------------------------
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most systems run with (files 0644 unless made private)."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+async def test_a_new_sqlite_file_and_its_wal_and_shm_are_for_their_owner_only(tmp_path, usual_umask):
+    path = tmp_path / "new.db"
+    database = open_database(f"sqlite:///{path}")
+    try:
+        assert _mode(path) == 0o600  # created private before any connection
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE t (x INTEGER)"))
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+        files = [path, tmp_path / "new.db-wal", tmp_path / "new.db-shm"]
+        assert all(file.exists() for file in files)
+        assert {file.name: _mode(file) for file in files} == {file.name: 0o600 for file in files}
+    finally:
+        await database.close()
+
+
+async def test_an_existing_sqlite_file_open_to_others_is_narrowed_when_opened(sqlite_url, usual_umask):
+    path = sqlite_path(sqlite_url)
+    assert path is not None
+    os.chmod(path, 0o644)
+    wal = path.with_name(path.name + "-wal")
+    wal.write_bytes(b"")
+    os.chmod(wal, 0o666)
+    database = open_database(sqlite_url)
+    try:
+        assert await database.is_reachable()
+        assert (_mode(path), _mode(wal)) == (0o600, 0o600)
+    finally:
+        await database.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite://", "sqlite:///:memory:", "postgresql://postgres@127.0.0.1:1/nothing", "sqlite:///{missing}/x.db"]
+)
+def test_no_file_is_made_for_memory_server_or_unreachable_paths(tmp_path, url):
+    private_sqlite_file(url.format(missing=tmp_path / "missing"))
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_statement_parameters_stay_out_of_error_messages(database):
+    async with database.transaction() as session:
+        await contacts.get_or_create_contact(session, "console", "+6281300000001")
+    with pytest.raises(IntegrityError) as caught:
+        async with database.transaction() as session:
+            session.add(Contact(channel="console", address="+6281300000001", language="id"))
+            await session.flush()
+    message = str(caught.value)
+    assert "[SQL parameters hidden due to hide_parameters=True]" in message
+    assert "[parameters:" not in message
+    if database.dialect == "sqlite":  # PostgreSQL's own DETAIL names the key; the log redaction takes it out there
+        assert "81300000001" not in message
