@@ -1,13 +1,16 @@
 """The `kader` entry point: the parser built from each command group, logging, and errors as one line.
 
 main() maps a CommandError, an outdated schema or an unreachable database to one `kader: error:` line and exit
-status 2. The groups live in bot/commands and bot/telegram/commands.py; this module is the top: none imports it.
+status 2; a reader that closed the pipe early (`kader export workers | head -2`) ends it quietly with status 141,
+as a Unix tool killed by SIGPIPE does.
+The groups live in bot/commands and bot/telegram/commands.py; this module is the top: none imports it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +19,9 @@ from bot.commands.base import CommandError
 from bot.logs import configure_logging, redact_secrets
 from bot.settings import Settings
 from bot.telegram import commands as telegram
+
+# 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away (`yes | head -1`).
+BROKEN_PIPE_STATUS = 141
 
 # The order of `kader --help`. A group's module imports only argparse-level code: its libraries load when it runs.
 _GROUPS = (shell, serve, telegram, db, cadres, payments, exports, villages, workers, audit)
@@ -67,6 +73,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE_STATUS
+
+
+def _silence_stdout() -> None:
+    """Points stdout at devnull so the interpreter's last flush finds no closed pipe (as the Python docs advise)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush into a pipe
+        pass
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from flows.text import (
     match_choice,
     verb_of,
 )
-from flows.turn import CHOICE, DOCUMENT, Inbound, Option, Reply
+from flows.turn import CHOICE, DOCUMENT, PHONE, Inbound, Option, Reply
 from storage import contacts, conversations, people, received_messages
 from storage.conversations import ConversationState
 from storage.database import Database
@@ -38,6 +38,9 @@ MAX_TEXT_LENGTH = 1000
 IDLE_RESUME_AFTER = timedelta(minutes=30)
 # Misses at one question after which the refusal also says how to leave and whom to ask.
 MISSES_BEFORE_WAY_OUT = 2
+# In the conversation's data: the service a contact asked for before sharing the phone that shows them a cadre.
+AFTER_PHONE = "after_phone"
+
 
 def _log_failure(
     what: str, contact_id: int | None, inbound: Inbound, flow: str | None, step: str | None, error: Exception
@@ -272,9 +275,13 @@ class Engine(EngineOffers, EngineVerbs):
         await self._answer(turn, flow, step, text)
 
     async def _phone_shared(self, turn: Turn, flow: Flow | None, step: Step | None) -> None:
-        """A phone the channel verified, sent without text: linked already; the flow may start over with it."""
+        """A phone the channel verified, sent without text: linked already; a service asked for before it starts now,
+        or the flow may start over with it."""
         turn.say(turn.ctx.t("common.phone_linked"))
-        if flow is not None and flow.restart_on_phone:
+        waiting = turn.state.data.get(AFTER_PHONE)
+        if isinstance(waiting, dict) and (flow is None or flow.name == MENU_FLOW):
+            await self._start(turn, str(waiting["flow"]), waiting.get("carry"))  # denied as usual if not a cadre's
+        elif flow is not None and flow.restart_on_phone:
             await self._start(turn, flow.restart_on_phone)
         elif flow is not None and flow.name != MENU_FLOW:
             await self._reprompt(turn, flow, step)
@@ -310,6 +317,9 @@ class Engine(EngineOffers, EngineVerbs):
                 state.flow, state.step = menu.name, menu.steps[0].name
             return
         if not flow.is_allowed(ctx):
+            if flow.ask_phone_when_denied and not ctx.contact.phone:
+                self._ask_phone_for(turn, name, carry)
+                return
             turn.say(ctx.t(flow.denied or "common.not_allowed"))
             if name != MENU_FLOW:
                 await self._start(turn, MENU_FLOW)
@@ -318,6 +328,15 @@ class Engine(EngineOffers, EngineVerbs):
         if flow.intro:
             turn.say(ctx.t(flow.intro))
         await self._advance(turn, flow, after=None)
+
+    def _ask_phone_for(self, turn: Turn, name: str, carry: dict[str, Any] | None) -> None:
+        """A service denied to a contact nobody has verified (Telegram before sharing a number): ask for the phone,
+        keeping the service asked for, which starts once the shared phone turns out to be a cadre's."""
+        menu = self.registry.get(MENU_FLOW)
+        turn.state.flow, turn.state.step = (menu.name, menu.steps[0].name) if menu is not None else (None, None)
+        turn.state.data = {"answers": {}, "history": [], "run": MENU_RUN, AFTER_PHONE: {"flow": name, "carry": carry}}
+        turn.ctx.answers = turn.state.data["answers"]
+        turn.say(turn.ctx.t("common.share_phone_for_staff"), expects=PHONE)
 
     async def _advance(self, turn: Turn, flow: Flow, after: str | None) -> None:
         """Moves to the next step that applies after `after`, or to the confirmation, or completes."""

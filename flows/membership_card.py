@@ -7,7 +7,7 @@ from datetime import date
 from flows.model import Context
 from flows.person_to_ask import cadre_line
 from rules.contribution import monthly_amount
-from rules.coverage import Membership, arrears_end, covered_months, membership_on
+from rules.coverage import Membership, arrears_end, covered_months, membership_on, months_owed, reactivated_from
 from rules.membership_status import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
 from rules.nik import mask_nik
 from storage import payments
@@ -20,8 +20,10 @@ async def membership_of(ctx: Context, worker: Worker) -> Membership:
     return membership_on(ctx.today(worker.village_code), covered_months(paid), worker.deceased_on)
 
 
-def _months_from(first: date, last: date) -> int:
-    return (last.year - first.year) * 12 + last.month - first.month + 1
+def _owed_total(worker: Worker, owed: list[date]) -> int | None:
+    """The contributions of the months owed, each month at its own rate; None for PU."""
+    amounts = [monthly_amount(worker, month) for month in owed]
+    return None if any(a is None for a in amounts) else sum(a for a in amounts if a is not None)
 
 
 async def describe(ctx: Context, worker: Worker, membership: Membership, *, full_nik: bool) -> str:
@@ -45,14 +47,22 @@ async def describe(ctx: Context, worker: Worker, membership: Membership, *, full
         key = "status.card.unpaid_since" if membership.status == IN_ARREARS else "status.card.next_due"
         lines.append(t(key, date=t.date(membership.next_due), amount=money))
         if membership.status == IN_ARREARS and membership.protected_until is not None:
-            owed = _months_from(membership.next_due, ctx.today(worker.village_code))
-            total = t.money(amount * owed) if amount is not None else money
+            owed = months_owed(membership, ctx.today(worker.village_code))
+            owed_total = _owed_total(worker, owed)
+            total = t.money(owed_total) if owed_total is not None else money
             lapse = t.date(arrears_end(membership.protected_until))
-            lines.append(t("status.card.arrears", months=owed, amount=total, date=lapse))
+            lines.append(t("status.card.arrears", months=len(owed), amount=total, date=lapse))
     if membership.status == NOT_ACTIVE and membership.next_due is None:
         lines.append(t("status.card.not_active"))
-    if membership.status == LAPSED:
-        lines.append(t("status.card.lapsed"))
+    if membership.status in (ACTIVE, LAPSED):
+        # Re-activation starts from the month paid after a lapse; the lapsed months are not paid nor protected.
+        paid = covered_months(await payments.paid_months(ctx.session, worker.id))
+        again = reactivated_from(ctx.today(worker.village_code), paid)
+        if again is not None:
+            key = "status.card.reactivated" if membership.status == ACTIVE else "status.card.reactivates"
+            lines.append(t(key, date=t.date(again)))
+        elif membership.status == LAPSED:
+            lines.append(t("status.card.lapsed"))
     lines.append(t("status.card.programmes", programmes=" + ".join(worker.programmes.split(","))))
     lines.append(await cadre_line(ctx, worker))
     return "\n".join(lines)

@@ -184,6 +184,9 @@ class Flow:
     denied: str | None = None
     intro: str | None = None
     restart_on_phone: str | None = None
+    # Denied to a contact nobody has verified (Telegram before a shared number): ask for the phone instead, and start
+    # the flow once the shared phone shows it may (a cadre's); a verified contact is still denied as usual.
+    ask_phone_when_denied: bool = False
 
     def step(self, name: str) -> Step:
         """The step with this name."""

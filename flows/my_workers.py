@@ -96,6 +96,7 @@ def my_workers_flow() -> Flow:
         title="my_workers.title",
         allowed=is_cadre,
         denied="my_workers.denied",
+        ask_phone_when_denied=True,
         complete=_turn_page,
         steps=(
             Step(

@@ -1,162 +1,55 @@
-""" "Catat pembayaran": a cadre records contributions paid for whole months, with the receipt reference."""
+""" "Catat pembayaran": a cadre records contributions paid for whole months, with the receipt reference. Only whole
+months paid in full are recorded: an amount short of the months chosen offers the months it does pay, money left over
+is kept as a note; arrears are offered first, and a new or renewed start late in a month may wait for the next."""
 
 from __future__ import annotations
 
 from datetime import date
-from itertools import groupby
 from typing import Any
 
-from flows.amount_answers import read_money
-from flows.membership_card import membership_of
-from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Unsure, Valid
-from flows.text import BACK, fold, is_yes
-from flows.worker_lookup import lookup_steps, selected_worker_id
-from rules.contribution import monthly_amount
-from rules.coverage import Membership, month_start
-from rules.membership_status import DECEASED, LAPSED, NOT_ACTIVE
-from rules.months import add_months, read_month_count
+from flows.i18n import Translator
+from flows.model import Context, Flow, Invalid, Outcome, Parsed, Step, Valid
+from flows.payment_plan import (
+    AUDIT_LANGUAGE,
+    PAYMENT,
+    expected_text,
+    membership_before,
+    monthly_amounts,
+    period_answer,
+    read_period,
+    recorded_plan,
+    total_of,
+    worker_of,
+)
+from flows.payment_steps import (
+    amount_current,
+    amount_prompt,
+    month_choices,
+    months_prompt,
+    next_choices,
+    next_prompt,
+    parse_amount,
+    parse_months,
+    parse_next_months,
+    parse_settle,
+    settle_choices,
+    settle_prompt,
+    unsettled,
+    wants_next_month,
+)
+from flows.worker_lookup import lookup_steps
+from rules.coverage import (
+    Membership,
+    arrears_end,
+    month_end,
+    months_owed,
+)
+from rules.membership_status import ACTIVE, DECEASED, IN_ARREARS, LAPSED
+from rules.months import add_months
 from rules.references import InvalidReferenceError, read_reference
-from storage import audit, payments, workers
+from storage import audit, payments
 from storage.models import Worker
 from storage.payments import NewPayment
-
-PAYMENT = "payment"
-MONTH_CHOICES = (1, 3, 6, 12)
-# A bare number below this is no payment anyone makes: "20" means Rp20.000 (asked, never assumed).
-PLAUSIBLE_PAYMENT = 1_000
-MAXIMUM_PAYMENT = 10**9
-
-
-async def _worker(ctx: Context) -> Worker:
-    key = ("worker", selected_worker_id(ctx))
-    if key not in ctx.memo:
-        ctx.memo[key] = await workers.get_worker(ctx.session, key[1])
-    worker = ctx.memo[key]
-    assert worker is not None
-    return worker
-
-
-async def _membership(ctx: Context, worker: Worker) -> Membership:
-    """The worker's membership before this payment (read once per message)."""
-    key = ("membership", worker.id)
-    if key not in ctx.memo:
-        ctx.memo[key] = await membership_of(ctx, worker)
-    return ctx.memo[key]
-
-
-def first_unpaid_month(membership: Membership, today: date) -> date:
-    """Where a new payment starts: the next due month, or this month for a first or renewed membership."""
-    if membership.status in (NOT_ACTIVE, LAPSED) or membership.next_due is None:
-        return month_start(today)
-    return membership.next_due
-
-
-def _period_value(first: date, months: int) -> str:
-    """A month option's value: the first month and the count, "2026-09:3". It keeps the period the cadre confirms:
-    a payment recorded meanwhile must not shift it."""
-    return f"{first:%Y-%m}:{months}"
-
-
-def _chosen_period(value: Any) -> tuple[date | None, int]:
-    text = str(value)
-    if ":" not in text:  # a bare count: the period starts at the first unpaid month
-        return None, int(text)
-    month, months = text.split(":", 1)
-    return date.fromisoformat(f"{month}-01"), int(months)
-
-
-async def _plan(ctx: Context, months: int | None = None) -> dict[str, Any]:
-    """The worker, their membership and the period paid (as chosen, or `months` from the first unpaid month), with
-    each month's contribution and their total."""
-    worker = await _worker(ctx)
-    membership = await _membership(ctx, worker)
-    first: date | None = None
-    if months is None:
-        first, months = _chosen_period(ctx.answers.get("months", 1))
-    if first is None:
-        first = first_unpaid_month(membership, ctx.today(worker.village_code))
-    monthly = [monthly_amount(worker, add_months(first, n)) for n in range(months)]
-    expected = None if any(m is None for m in monthly) else sum(m for m in monthly if m is not None)
-    return {
-        "worker": worker,
-        "membership": membership,
-        "first": first,
-        "months": months,
-        "expected": expected,
-        "monthly": monthly,
-    }
-
-
-def _expected_text(ctx: Context, monthly: list[int | None], unknown: str = "-") -> str:
-    """The months' total and, when they differ, how it adds up: "Rp254.600 (5 × Rp13.400 + 7 × Rp26.800)"."""
-    if any(m is None for m in monthly):
-        return unknown
-    amounts = [m for m in monthly if m is not None]
-    total = ctx.t.money(sum(amounts))
-    runs = [(amount, len(list(run))) for amount, run in groupby(amounts)]
-    if len(runs) < 2:
-        return total
-    parts = " + ".join(ctx.t("payment.breakdown.part", count=count, amount=ctx.t.money(a)) for a, count in runs)
-    return ctx.t("payment.breakdown.total", total=total, parts=parts)
-
-
-async def _months_prompt(ctx: Context) -> dict[str, Any]:
-    plan = await _plan(ctx, 1)
-    return {"name": plan["worker"].name, "from": ctx.t.month(plan["first"])}
-
-
-async def _month_choices(ctx: Context) -> list[Choice]:
-    choices = []
-    for count in MONTH_CHOICES:
-        plan = await _plan(ctx, count)
-        amount = _expected_text(ctx, plan["monthly"])
-        label = ctx.t("payment.months.option", months=count, amount=amount)
-        value = _period_value(plan["first"], count)
-        choices.append(Choice(value, label=label, aliases=(str(count), f"{count} bulan", f"{count} months")))
-    return choices
-
-
-async def _amount_prompt(ctx: Context) -> dict[str, Any]:
-    plan = await _plan(ctx)
-    expected = _expected_text(ctx, plan["monthly"], ctx.t("payment.amount.unknown"))
-    return {"months": plan["months"], "name": plan["worker"].name, "expected": expected}
-
-
-async def _parse_amount(text: str, ctx: Context) -> Parsed:
-    """The amount paid ("ya" for the expected one), kept with the expected amount it is checked against."""
-    expected = (await _plan(ctx))["expected"]
-    if is_yes(text):
-        if expected is None:
-            return Invalid("payment.amount.type_it")
-        return Valid({"paid": expected, "expected": expected})
-    read = read_money(text, ctx, PLAUSIBLE_PAYMENT)
-    if isinstance(read, Valid | Unsure) and read.value >= MAXIMUM_PAYMENT:
-        return Invalid("amount.invalid.too_large")
-    if isinstance(read, Unsure):  # "20" is most likely Rp20.000: asked, never assumed
-        return Unsure({"paid": read.value, "expected": expected}, read.question, read.params)
-    if isinstance(read, Invalid):
-        return Invalid("payment.amount.invalid") if read.reason == "amount.invalid.format" else read
-    return Valid({"paid": read.value, "expected": expected})
-
-
-def _paid(ctx: Context) -> int:
-    return int(ctx.answers["amount"]["paid"])
-
-
-def _mismatch(ctx: Context) -> bool:
-    amount = ctx.answers.get("amount") or {}
-    return amount.get("expected") is not None and int(amount["paid"]) != int(amount["expected"])
-
-
-def _mismatch_prompt(ctx: Context) -> dict[str, Any]:
-    amount = ctx.answers["amount"]
-    return {"amount": ctx.t.money(int(amount["paid"])), "expected": ctx.t.money(int(amount["expected"]))}
-
-
-def _parse_mismatch(text: str, ctx: Context) -> Parsed:
-    if is_yes(text) or fold(text) == "1":
-        return Valid(True)
-    return Invalid("payment.mismatch.again")
 
 
 def _parse_reference(text: str, ctx: Context) -> Parsed:
@@ -166,41 +59,83 @@ def _parse_reference(text: str, ctx: Context) -> Parsed:
         return Invalid("payment.reference.characters" if error.reason == "characters" else "payment.reference.invalid")
 
 
-def _parse_months(text: str, ctx: Context) -> Parsed:
-    """A number of months in words ("setahun", "3 bln", "tiga bulan"), from the first unpaid month."""
-    count = read_month_count(text)
-    return Invalid("common.choice_invalid", {"count": len(MONTH_CHOICES)}) if count is None else Valid(str(count))
+# -- the summary and saving -----------------------------------------------------------------------------------------
 
 
 async def _show_worker(value: Any, ctx: Context) -> str:
-    worker = await _worker(ctx)
+    worker = await worker_of(ctx)
     return f"{worker.name}, {worker.registration_number}"
 
 
 async def _show_period(value: Any, ctx: Context) -> str:
-    plan = await _plan(ctx)
+    plan = await recorded_plan(ctx)
     if plan["months"] == 1:
         return ctx.t.month(plan["first"])
     last = add_months(plan["first"], plan["months"] - 1)
     return ctx.t("payment.period", first=ctx.t.month(plan["first"]), last=ctx.t.month(last), months=plan["months"])
 
 
+async def _show_amount(value: Any, ctx: Context) -> str:
+    plan = await recorded_plan(ctx)
+    paid = ctx.t.money(int(value["paid"]))
+    return ctx.t("payment.summary.over", amount=paid, left=ctx.t.money(plan["left"])) if plan["left"] else paid
+
+
+async def _status_after(ctx: Context, worker: Worker, first: date, months: int, reactivated: bool) -> str:
+    """The status line after the payment: protected until, months still owed, or when protection starts."""
+    t = ctx.t
+    after = await membership_before(ctx, worker)
+    today = ctx.today(worker.village_code)
+    status = t(f"status.word.{after.status}")
+    if reactivated:
+        until = t.date(month_end(add_months(first, months - 1)))
+        return t("payment.after.reactivated", start=t.date(first), date=until)
+    if after.status == IN_ARREARS and after.protected_until is not None:
+        owed = months_owed(after, today)
+        amount = expected_text(ctx, monthly_amounts(worker, owed[0], len(owed)), t("payment.amount.unknown"))
+        last_day = t.date(arrears_end(after.protected_until))
+        return t("payment.after.arrears", status=status, months=len(owed), amount=amount, date=last_day)
+    if after.status == ACTIVE and after.protected_until is not None:
+        return t("payment.after.active", status=status, date=t.date(after.protected_until))
+    until = t.date(month_end(add_months(first, months - 1)))
+    return t("payment.after.starts", status=status, start=t.date(first), date=until)
+
+
 async def _save(ctx: Context) -> Outcome:
-    plan = await _plan(ctx)
+    plan = await recorded_plan(ctx)
     worker: Worker = plan["worker"]
-    if plan["membership"].status == DECEASED:
+    before: Membership = plan["membership"]
+    if before.status == DECEASED:
         return Outcome(texts=[ctx.t("payment.deceased", name=worker.name)], then="menu")
     new = NewPayment(
         worker_id=worker.id,
         first_month=plan["first"],
         months=plan["months"],
-        amount=_paid(ctx),
+        amount=int(ctx.answers["amount"]["paid"]),
         source=payments.CADRE,
         reference=str(ctx.answers["reference"]),
         recorded_by=ctx.staff.person_id if ctx.staff else None,
     )
     if not await payments.add_payment(ctx.session, new):
         return Outcome(texts=[ctx.t("payment.duplicate", reference=new.reference)], then="menu")
+    ctx.memo.pop(("covered", worker.id), None)
+    reactivated = before.status == LAPSED
+    details: dict[str, Any] = {
+        "first_month": new.first_month.isoformat(),
+        "months": new.months,
+        "amount": new.amount,
+        "reference": new.reference,
+        "expected": total_of(plan["monthly"]),
+    }
+    _, value = period_answer(ctx)
+    if read_period(value)[1] != new.months:
+        details["months_chosen"] = read_period(value)[1]
+    if plan["left"]:
+        details["overpaid"] = plan["left"]
+        audit_t = Translator(AUDIT_LANGUAGE)
+        details["note"] = audit_t("payment.note", left=audit_t.money(plan["left"]))
+    if reactivated:
+        details["reactivation"] = True
     await audit.record_event(
         ctx.session,
         "payment_recorded",
@@ -208,36 +143,27 @@ async def _save(ctx: Context) -> Outcome:
         person_id=new.recorded_by,
         subject_type="worker",
         subject_id=str(worker.id),
-        details={
-            "first_month": new.first_month.isoformat(),
-            "months": new.months,
-            "amount": new.amount,
-            "reference": new.reference,
-            "expected": plan["expected"],
-        },
+        details=details,
         at=ctx.now,
     )
-    after = await membership_of(ctx, worker)
-    until = after.protected_until or add_months(new.first_month, new.months - 1)
-    text = ctx.t(
-        "payment.saved",
-        name=worker.name,
-        months=new.months,
-        amount=ctx.t.money(new.amount),
-        status=ctx.t(f"status.word.{after.status}"),
-        date=ctx.t.date(until),
-    )
-    return Outcome(texts=[text], then="menu")
+    lines = [
+        ctx.t("payment.saved", name=worker.name, months=new.months, amount=ctx.t.money(new.amount)),
+        await _status_after(ctx, worker, new.first_month, new.months, reactivated),
+    ]
+    if plan["left"]:
+        lines.append(ctx.t("payment.saved_over", left=ctx.t.money(plan["left"])))
+    return Outcome(texts=["\n".join(lines)], then="menu")
 
 
 def payment_flow() -> Flow:
-    """Find the worker, choose 1, 3, 6 or 12 months, check the amount, note the receipt, confirm."""
+    """Find the worker, choose the months (arrears first), check the amount pays them, note the receipt, confirm."""
     query, pick = lookup_steps(summary_label="payment.summary.worker", show=_show_worker)
     return Flow(
         name=PAYMENT,
         title="payment.title",
         allowed=lambda ctx: ctx.is_staff,
         denied="payment.denied",
+        ask_phone_when_denied=True,
         confirm=True,
         complete=_save,
         steps=(
@@ -246,28 +172,38 @@ def payment_flow() -> Flow:
             Step(
                 "months",
                 "payment.months.ask",
-                choices=_month_choices,
-                parse=_parse_months,
+                choices=month_choices,
+                parse=parse_months,
                 positions=False,
-                prompt_params=_months_prompt,
+                prompt_params=months_prompt,
                 summary_label="payment.summary.months",
                 show=_show_period,
             ),
             Step(
+                "months_next",
+                "payment.months.ask",
+                choices=next_choices,
+                parse=parse_next_months,
+                positions=False,
+                prompt_params=next_prompt,
+                condition=wants_next_month,
+            ),
+            Step(
                 "amount",
                 "payment.amount.ask",
-                parse=_parse_amount,
-                prompt_params=_amount_prompt,
+                parse=parse_amount,
+                prompt_params=amount_prompt,
                 summary_label="payment.summary.amount",
-                show=lambda v, ctx: ctx.t.money(int(v["paid"])),
+                show=_show_amount,
+                condition=amount_current,
             ),
             Step(
                 "mismatch",
-                "payment.mismatch.ask",
-                parse=_parse_mismatch,
-                choices=(Choice("yes", "payment.mismatch.yes"), Choice(BACK, "payment.mismatch.change")),
-                prompt_params=_mismatch_prompt,
-                condition=_mismatch,
+                "payment.settle.ask",
+                parse=parse_settle,
+                choices=settle_choices,
+                prompt_params=settle_prompt,
+                condition=unsettled,
             ),
             Step(
                 "reference",

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import Person, Role, Village
+from storage.models import Person, Role, Village, Worker
 
 ADMIN = "admin"
 CADRE = "cadre"
@@ -113,3 +113,21 @@ async def cadre_for_village(session: AsyncSession, village_code: str, preferred_
         .limit(1)
     )
     return await session.scalar(query)
+
+
+async def remove_roles(session: AsyncSession, phone: str) -> tuple[Person, list[tuple[str, str | None]]] | None:
+    """Takes every role from the person with this phone, keeping the person (and the workers they registered); the
+    person and the (role, village code) pairs removed, or None when no person has the phone."""
+    person = await find_person_by_phone(session, phone)
+    if person is None:
+        return None
+    removed = sorted(((r.role, r.village_code) for r in person.roles), key=lambda pair: (pair[0], pair[1] or ""))
+    person.roles.clear()
+    await session.flush()
+    return person, removed
+
+
+async def count_registered_by(session: AsyncSession, person_id: int) -> int:
+    """How many workers this person registered."""
+    query = select(func.count()).select_from(Worker).where(Worker.registered_by == person_id)
+    return int(await session.scalar(query) or 0)

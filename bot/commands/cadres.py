@@ -1,4 +1,4 @@
-"""`kader cadre add | list`: cadres and admins."""
+"""`kader cadre add | list | deactivate`: cadres and admins."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def register(commands: Any) -> None:
     listing = add_command(cadre_commands, "list", "list cadres and admins with their villages")
     add_database_option(listing)
     listing.set_defaults(run=_cadre_list, is_async=True)
+    deactivate = add_command(
+        cadre_commands, "deactivate", "take every role from a cadre or admin (their registered workers stay)"
+    )
+    deactivate.add_argument("--phone", required=True, help="the cadre's phone, e.g. 0812 3456 7890")
+    add_database_option(deactivate)
+    deactivate.set_defaults(run=_cadre_deactivate, is_async=True)
 
 
 async def _cadre_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -47,20 +53,88 @@ async def _cadre_add(args: argparse.Namespace, settings: Settings) -> int:
         async with database.transaction() as session:
             for info in infos:
                 await villages.ensure_village(session, info)
+            before = await people.find_person_by_phone(session, phone)
+            had = people.staff_of(before) if before is not None else None
             person = await people.add_person(session, name, phone, [i.code for i in infos], admin=args.admin)
+            now = people.staff_of(person)
             linked = await contacts.link_person_to_contacts(session, person.id, phone)
+            added = [code for code in now.village_codes if had is None or code not in had.village_codes]
             await audit.record_event(
                 session,
                 "person.roles",
                 subject_type="person",
                 subject_id=str(person.id),
-                details={"villages": [i.code for i in infos], "admin": bool(args.admin)},
+                details={"villages": [i.code for i in infos], "admin": bool(args.admin), "added": added},
             )
     finally:
         await database.close()
-    where = ", ".join(f"{i.name} ({i.code})" for i in infos)
-    role = "admin" + (f" and cadre of {where}" if infos else "") if args.admin else f"cadre of {where}"
-    print(f"{name} ({phone}) is {role}." + (f" Linked to {linked} existing conversation(s)." if linked else ""))
+    linked_note = f" Linked to {linked} existing conversation(s)." if linked else ""
+    if had is None:
+        print(f"{name} ({phone}) is {_role(now.is_admin, now.village_codes)}.{linked_note}")
+        return 0
+    news = [_village(code) for code in added] + (["admin"] if now.is_admin and not had.is_admin else [])
+    change = f"added {', '.join(news)}" if news else "nothing new added"
+    print(
+        f"{name} ({phone}) was already {_role(had.is_admin, had.village_codes)}; {change}."
+        f" Now {_role(now.is_admin, now.village_codes)}.{linked_note}"
+    )
+    return 0
+
+
+def _village(code: str) -> str:
+    """A village as "Sungai Lembu (63.10.02.2003)", or its code alone when the Kemendagri list no longer has it."""
+    from rules.regions import village_info
+
+    info = village_info(code)
+    return f"{info.name} ({code})" if info is not None else code
+
+
+def _role(is_admin: bool, codes: tuple[str, ...]) -> str:
+    """The roles in words: admin, cadre of its villages, both, or neither."""
+    where = ", ".join(_village(code) for code in codes)
+    if is_admin:
+        return "admin" + (f" and cadre of {where}" if codes else "")
+    return f"cadre of {where}" if codes else "neither cadre nor admin"
+
+
+async def _cadre_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import prepare_database
+    from storage import audit, people
+
+    phone = read_phone(args.phone)
+    database = prepare_database(database_url(args, settings))
+    try:
+        async with database.transaction() as session:
+            found = await people.remove_roles(session, phone)
+            if found is None:
+                raise CommandError(f"no cadre or admin has the phone {phone} (see `kader cadre list`)")
+            person, removed = found
+            workers = await people.count_registered_by(session, person.id)
+            if removed:
+                await audit.record_event(
+                    session,
+                    "person.deactivated",
+                    subject_type="person",
+                    subject_id=str(person.id),
+                    details={
+                        "villages": [code for role, code in removed if role == people.CADRE],
+                        "admin": any(role == people.ADMIN for role, _ in removed),
+                    },
+                )
+            name = person.name
+    finally:
+        await database.close()
+    if not removed:
+        print(f"{name} ({phone}) has no roles already; nothing changed.")
+        return 0
+    was = _role(
+        any(role == people.ADMIN for role, _ in removed),
+        tuple(code for role, code in removed if role == people.CADRE and code),
+    )
+    print(
+        f"{name} ({phone}) is no longer {was}."
+        f" The {workers} worker(s) they registered stay registered."
+    )
     return 0
 
 
@@ -79,7 +153,7 @@ async def _cadre_list(args: argparse.Namespace, settings: Settings) -> int:
             table.add_column("Villages")
             for person, served in rows:
                 staff = people.staff_of(person)
-                role = ", ".join(r for r, on in (("admin", staff.is_admin), ("cadre", staff.is_cadre)) if on)
+                role = ", ".join(r for r, on in (("admin", staff.is_admin), ("cadre", staff.is_cadre)) if on) or "none"
                 table.add_row(person.name, person.phone, role, "\n".join(f"{v.code} {v.name}" for v in served))
     finally:
         await database.close()

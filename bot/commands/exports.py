@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot.commands.base import CommandError, add_command, add_database_option, database_url, known_village
 from bot.settings import Settings
@@ -53,7 +53,10 @@ async def _export_workers(args: argparse.Namespace, settings: Settings) -> int:
             with open(args.output, "w", newline="", encoding="utf-8") as output:
                 count = await export_csv(database, output, today, village, **options)
         else:
-            count = await export_csv(database, sys.stdout, today, village, **options)
+            stdout = _PipeOutput(sys.stdout)
+            count = await export_csv(database, stdout, today, village, **options)
+            if stdout.closed_early:
+                raise BrokenPipeError("the reader closed standard output")  # main() ends quietly
     finally:
         await database.close()
     if args.output:
@@ -65,3 +68,21 @@ def _private_file(path: Path) -> None:
     """Creates (or narrows) the export file as its owner's only before any personal data is written to it."""
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
+
+
+class _PipeOutput:
+    """Standard output that drops what follows once its reader has gone (`| head -2`), so the rows' transaction ends
+    normally instead of being torn down mid-read."""
+
+    def __init__(self, output: TextIO) -> None:
+        self.output = output
+        self.closed_early = False
+
+    def write(self, text: str) -> int:
+        """Writes the text, or drops it once the reader has gone."""
+        if not self.closed_early:
+            try:
+                return self.output.write(text)
+            except BrokenPipeError:
+                self.closed_early = True
+        return len(text)

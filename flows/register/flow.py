@@ -64,6 +64,7 @@ def register_flow(options: FlowOptions | None = None) -> Flow:
         title="register.title",
         allowed=lambda ctx: ctx.is_staff,
         denied="register.denied",
+        ask_phone_when_denied=True,
         intro="register.intro",
         confirm=True,
         complete=save_registration,

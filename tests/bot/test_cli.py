@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from storage import people
 
 KADER = Path(sys.executable).with_name("kader")
 
@@ -21,8 +22,9 @@ COMMANDS = {
     ("cadre",): "cadres and admins",
     ("cadre", "add"): "add a cadre of one or more villages",
     ("cadre", "list"): "list cadres and admins",
+    ("cadre", "deactivate"): "take every role from a cadre or admin",
     ("village",): "Kemendagri villages",
-    ("village", "search"): "find villages by name or code prefix",
+    ("village", "search"): "find villages by name, kecamatan or code prefix",
 }
 
 
@@ -136,11 +138,91 @@ def test_adding_again_adds_a_village_and_admin_to_the_same_person(url, capsys):
     base = ["cadre", "add", "--name", "Siti Rahmah", "--phone", "+62 812 3456 7890", "--database", url]
     assert main([*base, "--village", "63.10.02.2003"]) == 0
     assert main([*base, "--village", "63.10.02.2002", "--admin"]) == 0
-    assert "is admin and cadre of Betung (63.10.02.2002)" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
+    assert "was already cadre of Sungai Lembu (63.10.02.2003); added Betung (63.10.02.2002), admin." in out
+    assert "Now admin and cadre of Betung (63.10.02.2002), Sungai Lembu (63.10.02.2003)." in out
     assert main(["cadre", "list", "--database", url]) == 0
     listed = capsys.readouterr().out
     assert listed.count("+6281234567890") == 1
     assert "Betung" in listed and "Sungai Lembu" in listed and "admin, cadre" in listed
+
+
+def test_adding_an_existing_cadre_to_more_villages_prints_all_their_villages(url, capsys):
+    base = ["cadre", "add", "--name", "Siti Rahmah", "--phone", "0812 3456 7890", "--database", url]
+    assert main([*base, "--village", "63.10.02.2003"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--village", "63.10.02.2003", "--village", "63.10.02.2004"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out == (
+        "Siti Rahmah (+6281234567890) was already cadre of Sungai Lembu (63.10.02.2003);"
+        " added Wiritasi (63.10.02.2004). Now cadre of Sungai Lembu (63.10.02.2003), Wiritasi (63.10.02.2004)."
+    )
+    assert main([*base, "--village", "63.10.02.2004"]) == 0
+    assert "nothing new added. Now cadre of Sungai Lembu" in " ".join(capsys.readouterr().out.split())
+
+
+def test_deactivating_a_cadre_removes_their_roles_keeps_their_workers_and_is_audited(url, capsys):
+    import asyncio
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from storage.database import open_database
+    from storage.models import AuditEvent, Worker
+    from tests.factories import add_worker
+
+    add = ["cadre", "add", "--name", "Siti Rahmah", "--phone", "0812 3456 7890", "--database", url]
+    assert main([*add, "--village", "63.10.02.2003", "--admin"]) == 0
+
+    async def arrange() -> None:
+        database = open_database(url)
+        try:
+            async with database.transaction() as session:
+                person = await people.find_person_by_phone(session, "+6281234567890")
+                assert person is not None
+                await add_worker(session, "6310054508800001", "Siti Aminah", date(1980, 8, 5), registered_by=person.id)
+        finally:
+            await database.close()
+
+    asyncio.run(arrange())
+    capsys.readouterr()
+    assert main(["cadre", "deactivate", "--phone", "+62 812-3456-7890", "--database", url]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out == (
+        "Siti Rahmah (+6281234567890) is no longer admin and cadre of Sungai Lembu (63.10.02.2003)."
+        " The 1 worker(s) they registered stay registered."
+    )
+
+    async def read() -> tuple[people.Staff | None, list[Worker], list[AuditEvent]]:
+        database = open_database(url)
+        try:
+            async with database.transaction() as session:
+                staff = await people.staff_by_phone(session, "+6281234567890")
+                registered = list(await session.scalars(select(Worker)))
+                deactivated = select(AuditEvent).where(AuditEvent.action == "person.deactivated")
+                events = list(await session.scalars(deactivated))
+                return staff, registered, events
+        finally:
+            await database.close()
+
+    staff, registered, events = asyncio.run(read())
+    assert staff is not None and not staff.is_cadre and not staff.is_admin
+    assert [w.registered_by for w in registered] == [staff.person_id]
+    (event,) = events
+    assert event.subject_id == str(staff.person_id)
+    assert event.details == {"villages": ["63.10.02.2003"], "admin": True}
+
+    assert main(["cadre", "deactivate", "--phone", "0812 3456 7890", "--database", url]) == 0
+    assert "has no roles already; nothing changed" in capsys.readouterr().out
+    assert main(["cadre", "list", "--database", url]) == 0
+    listed = capsys.readouterr().out
+    assert "Siti Rahmah" in listed and "none" in listed and "63.10.02.2003" not in listed
+
+
+def test_deactivating_an_unknown_phone_is_an_error(url, capsys):
+    assert main(["cadre", "deactivate", "--phone", "0812 3456 7890", "--database", url]) == 2
+    err = capsys.readouterr().err
+    assert "kader: error:" in err and "+6281234567890" in err and "Traceback" not in err
 
 
 def test_the_list_is_readable_in_a_narrow_terminal(url, capsys, monkeypatch):
@@ -184,6 +266,33 @@ def test_village_search_by_code_prefix(capsys):
     assert "63.10.02.1001" in out and out.count("63.10.02.") == 3
 
 
+def test_a_search_says_how_many_match_when_it_shows_fewer(capsys):
+    assert main(["village", "search", "63.10.02"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("63.10.02.") == 20
+    assert "showing 20 of 22; use --limit 30 to see all" in " ".join(out.split())
+    assert main(["village", "search", "63.10.02", "--limit", "30"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("63.10.02.") == 22 and "showing" not in out
+
+
+def test_a_search_by_kecamatan_lists_its_villages(capsys):
+    assert main(["village", "search", "kusan", "hilir", "--limit", "30"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("63.10.02.") == 22 and "63.10.02.2003" in out
+
+
+def test_a_search_with_sei_finds_sungai(capsys):
+    assert main(["village", "search", "sei", "lembu"]) == 0
+    out = capsys.readouterr().out
+    assert "63.10.02.2003" in out and "showing" not in out
+
+
+def test_a_limit_below_1_is_refused(capsys):
+    assert main(["village", "search", "sungai", "--limit", "0"]) == 2
+    assert "--limit" in capsys.readouterr().err
+
+
 def test_a_search_without_a_match_exits_1_with_a_hint(capsys):
     assert main(["village", "search", "zzqx", "nothing"]) == 1
     out = capsys.readouterr().out
@@ -205,3 +314,44 @@ def test_the_installed_script_uses_kader_db_in_the_working_directory(tmp_path):
     listed = kader("cadre", "list")
     assert listed.returncode == 0, listed.stderr
     assert "+6281234567890" in listed.stdout and "Sungai Lembu" in listed.stdout
+
+
+# -- a reader that closes the pipe early ----------------------------------------------------
+
+
+def _add_many_workers(url: str, count: int) -> None:
+    """Registers `count` workers in Sungai Lembu, enough rows to overflow a pipe's buffer."""
+    import asyncio
+    from datetime import date
+
+    from bot.runtime import prepare_database
+    from tests.factories import add_village, new_worker
+
+    async def add() -> None:
+        from storage import workers
+
+        database = prepare_database(url)
+        try:
+            async with database.transaction() as session:
+                await add_village(session, "63.10.02.2003")
+                for n in range(count):
+                    worker = new_worker(f"631002010190{n:04d}", "Budi Santoso", date(1990, 1, 1))
+                    await workers.add_worker(session, worker)
+        finally:
+            await database.close()
+
+    asyncio.run(add())
+
+
+def test_an_export_piped_into_head_ends_quietly(url, tmp_path):
+    _add_many_workers(url, 1500)
+    env = {**os.environ, "DATABASE_URL": url}
+    command = f"'{KADER}' export workers | head -2; echo \"status=${{PIPESTATUS[0]}}\""
+    result = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, timeout=120, check=False, env=env, cwd=tmp_path
+    )
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("nik,") or "nik" in lines[0].lower()
+    assert lines[-1] == "status=141"

@@ -152,7 +152,7 @@ async def test_someone_who_is_not_a_cadre_is_refused(engine, database):
     await add_workers(database, VILLAGE, ["Siti Aminah"])
     denied = "Daftar pekerja hanya untuk kader desa. Ingin menjadi kader? Hubungi kantor desa Anda."
 
-    stranger = Chat(engine, "tg-77", channel="telegram")
+    stranger = Chat(engine, "tg-77", channel="telegram", phone="+6281399990000")  # a known phone, not a cadre's
     reply, menu = (await stranger.say("pekerja")).split("\n\n", 1)
     assert reply == denied
     assert menu.startswith("Halo! Ini layanan BPJS Ketenagakerjaan untuk pekerja desa.")

@@ -189,7 +189,7 @@ async def test_a_cadre_records_in_english(engine, database):
 # -- the amount -------------------------------------------------------------------------------------
 
 
-async def test_a_different_amount_asks_to_confirm_and_is_recorded_as_paid(engine, database):
+async def test_an_amount_short_of_the_months_chosen_offers_the_whole_months_it_pays(engine, database):
     await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
     await add_worker(database)
     chat = await cadre_chat(engine, database)
@@ -199,27 +199,41 @@ async def test_a_different_amount_asks_to_confirm_and_is_recorded_as_paid(engine
 
     unreadable = await chat.say("banyak")
     assert unreadable.startswith("Jumlah itu tidak bisa saya baca. Contoh: 201.600 atau 201600.")
-    mismatch = await chat.say("Rp200.000")
-    assert mismatch.startswith("Jumlah Rp200.000 berbeda dari iuran Rp201.600. Tetap dicatat?")
-    assert "1. Ya, catat jumlah ini" in mismatch and "2. Ubah jumlahnya" in mismatch
+    short = await chat.say("Rp200.000")
+    assert short.startswith("Rp200.000 cukup untuk 11 bulan (Rp184.800); sisanya Rp15.200. Catat 11 bulan?")
+    assert "1. Ya, catat 11 bulan" in short and "2. Ubah jumlahnya" in short
     again = await chat.say("tidak tahu")
-    assert again.startswith("Balas 1 untuk tetap mencatat, atau 2 untuk mengubah jumlahnya.")
+    assert again.startswith("Balas 1 untuk mencatat, atau 2 untuk mengubah jumlahnya.")
 
-    # "2. Ubah jumlahnya" goes back to the amount: the same amount as expected needs no confirmation.
+    # "2. Ubah jumlahnya" goes back to the amount: the amount of the months chosen needs no confirmation.
     assert (await chat.say("2")).startswith("Iuran 12 bulan untuk Siti Aminah: Rp201.600.")
     assert await chat.say("201600") == ASK_REFERENCE
     assert (await chat.say("kembali")).startswith("Iuran 12 bulan")  # from the receipt back to the amount
-    assert (await chat.say("200000")).startswith("Jumlah Rp200.000 berbeda")
+    assert (await chat.say("200000")).startswith("Rp200.000 cukup untuk 11 bulan")
     assert await chat.say("1") == ASK_REFERENCE
     summary = await chat.say("KW-2")
-    assert "3. Jumlah: Rp200.000" in summary
+    assert "2. Periode: November 2026 - September 2027 (11 bulan)" in summary
+    assert "3. Jumlah: Rp200.000 (lebih bayar Rp15.200)" in summary
     saved = (await chat.say("ya")).split("\n\n")[0]
-    assert saved.startswith("Tercatat: Rp200.000 untuk 12 bulan iuran Siti Aminah.")
+    assert saved == (
+        "Tercatat: Rp200.000 untuk 11 bulan iuran Siti Aminah.\n"
+        "Status sekarang: Aktif, terlindungi sampai 30 September 2027.\n"
+        "Lebih bayar Rp15.200 disimpan sebagai catatan pembayaran; belum dihitung sebagai bulan iuran."
+    )
 
     (payment,) = await recorded(database)
-    assert payment.amount == 200_000
+    assert (payment.first_month, payment.months, payment.amount) == (date(2026, 11, 1), 11, 200_000)
     (event,) = await events(database)
-    assert (event.details["amount"], event.details["expected"]) == (200_000, 201_600)
+    assert event.details == {
+        "first_month": "2026-11-01",
+        "months": 11,
+        "amount": 200_000,
+        "reference": "KW-2",
+        "expected": 184_800,
+        "months_chosen": 12,
+        "overpaid": 15_200,
+        "note": "lebih bayar Rp15.200",
+    }
 
 
 async def test_the_expected_amount_follows_the_dated_discount_of_a_transport_worker(engine, database):
@@ -253,14 +267,25 @@ async def test_a_receipt_number_must_be_readable(engine, database):
 # -- arrears, duplicates, death -----------------------------------------------------------------------
 
 
-async def test_for_a_worker_in_arrears_the_payment_starts_at_the_first_unpaid_month(engine, database):
+async def test_for_a_worker_in_arrears_paying_off_the_arrears_is_offered_first(engine, database):
     await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
     await add_worker(database, paid=[(date(2026, 1, 1), 8)])  # January - August: in arrears since September
     chat = await cadre_chat(engine, database)
 
     await chat.say("bayar")
     months = await chat.say("siti")
-    assert months.startswith("Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai September 2026?")
+    assert months.splitlines()[:7] == [
+        "Siti Aminah menunggak 3 bulan (Rp50.400); lunasi tunggakan dulu.",
+        "Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai September 2026? Balas 1, 3, 6 atau 12.",
+        "",
+        "- Lunasi tunggakan 3 bulan (Rp50.400)",
+        "- 1 bulan: Rp16.800",
+        "- 6 bulan: Rp100.800",
+        "- 12 bulan: Rp201.600",
+    ]
+    assert chat.last[-1].options[0].label == "Lunasi tunggakan 3 bulan (Rp50.400)"
+    assert (await chat.say("lunasi")).startswith("Iuran 3 bulan untuk Siti Aminah: Rp50.400.")
+    await chat.say("kembali")
     assert (await chat.say("3 bulan")).startswith("Iuran 3 bulan untuk Siti Aminah: Rp50.400.")
     await chat.say("ya")
     summary = await chat.say("KW-3")
@@ -271,14 +296,120 @@ async def test_for_a_worker_in_arrears_the_payment_starts_at_the_first_unpaid_mo
     assert (payment.first_month, payment.months) == (date(2026, 9, 1), 3)
 
 
-async def test_for_a_lapsed_worker_the_payment_starts_this_month(engine, database):
+async def test_arrears_are_summed_month_by_month_at_each_months_own_rate(engine, database):
+    # A transport worker's discount (Rp8.400) began in January 2026: paid through October 2025, the months owed
+    # are November and December 2025 at Rp16.800 and January 2026 at Rp8.400.
     await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
-    await add_worker(database, paid=[(date(2026, 1, 1), 7)])  # through July: lapsed since November
-    chat = await cadre_chat(engine, database)
+    await add_worker(database, name="Siti Ojek", occupation="ojek_sopir", payer="worker", paid=[(date(2025, 8, 1), 3)])
+    clock = factories.Clock(datetime(2026, 1, 10, 3, 0, tzinfo=UTC))
+    chat = Chat(Engine(database, default_registry(), clock=clock), "tg-1", channel="telegram", phone=CADRE_PHONE)
     await chat.say("bayar")
-    assert (await chat.say("siti")).startswith(
-        "Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai November 2026?"
+    months = await chat.say("ojek")
+    assert months.startswith("Siti Ojek menunggak 3 bulan (Rp42.000 (2 × Rp16.800 + 1 × Rp8.400))")
+    assert "- Lunasi tunggakan 3 bulan (Rp42.000 (2 × Rp16.800 + 1 × Rp8.400))" in months
+
+
+async def test_a_partial_arrears_payment_says_how_many_months_are_still_owed(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, paid=[(date(2026, 1, 1), 8)])
+    chat = await cadre_chat(engine, database)
+    for line in ("bayar", "siti", "lunasi"):
+        await chat.say(line)
+    # Rp20.000 pays September only: October and November stay owed.
+    assert (await chat.say("20000")).startswith(
+        "Rp20.000 cukup untuk 1 bulan (Rp16.800); sisanya Rp3.200. Catat 1 bulan?"
     )
+    await chat.say("1")
+    summary = await chat.say("KW-4")
+    assert "2. Periode: September 2026\n3. Jumlah: Rp20.000 (lebih bayar Rp3.200)" in summary
+    saved = (await chat.say("ya")).split("\n\n")[0]
+    assert saved == (
+        "Tercatat: Rp20.000 untuk 1 bulan iuran Siti Aminah.\n"
+        "Status sekarang: Menunggak, masih menunggak 2 bulan (Rp33.600). Bayar paling lambat 31 Desember 2026 "
+        "agar kepesertaan tidak berakhir.\n"
+        "Lebih bayar Rp3.200 disimpan sebagai catatan pembayaran; belum dihitung sebagai bulan iuran."
+    )
+    assert "terlindungi sampai" not in saved
+    (payment,) = await recorded(database)
+    assert (payment.first_month, payment.months, payment.amount) == (date(2026, 9, 1), 1, 20_000)
+
+    card = await (Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)).say("status")
+    assert "Tunggakan 2 bulan (Rp33.600)." in card and "Terlindungi sampai" not in card
+
+
+async def test_a_partial_arrears_payment_in_english(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, paid=[(date(2026, 1, 1), 8)])
+    chat = await cadre_chat(engine, database)
+    await chat.say("bahasa")
+    await chat.say("English")
+    await chat.say("payment")
+    months = await chat.say("siti")
+    assert months.startswith("Siti Aminah is 3 month(s) in arrears (Rp50,400); pay the arrears first.\n")
+    assert "- Pay off 3 month(s) in arrears (Rp50,400)" in months
+    assert (await chat.say("3")).startswith("The contribution for 3 month(s) for Siti Aminah is Rp50,400.")
+    assert (await chat.say("35000")).startswith(
+        "Rp35,000 pays for 2 month(s) (Rp33,600); Rp1,400 is left over. Record 2 month(s)?"
+    )
+    await chat.say("1")
+    await chat.say("KW-5")
+    saved = (await chat.say("yes")).split("\n\n")[0]
+    assert saved == (
+        "Recorded: Rp35,000 for 2 month(s) of Siti Aminah's contributions.\n"
+        "Status now: In arrears, still 1 month(s) in arrears (Rp16,800). Pay by 31 January 2027 at the latest or "
+        "the membership ends.\n"
+        "The over-payment of Rp1,400 is kept as a note on the payment; it does not count as contribution months."
+    )
+
+
+async def test_a_lapsed_worker_is_reactivated_from_this_month_without_back_pay(engine, database):
+    cadre_id = await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    worker_id = await add_worker(database, paid=[(date(2026, 1, 1), 7)])  # through July: lapsed since November
+    chat = await cadre_chat(engine, database)
+    card = await (Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)).say("status")
+    assert "Kepesertaan aktif kembali mulai bulan yang dibayar berikutnya" in card
+
+    await chat.say("bayar")
+    months = await chat.say("siti")
+    assert months.splitlines()[:2] == [
+        "Kepesertaan Siti Aminah sudah berakhir (lebih dari 3 bulan tidak membayar). Bulan yang lewat tidak dibayar: "
+        "kepesertaan aktif kembali mulai November 2026.",
+        "Berapa bulan iuran yang dibayar untuk Siti Aminah, mulai November 2026? Balas 1, 3, 6 atau 12.",
+    ]
+    for line in ("3", "ya", "KW-6"):
+        await chat.say(line)
+    saved = (await chat.say("ya")).split("\n\n")[0]
+    assert saved == (
+        "Tercatat: Rp50.400 untuk 3 bulan iuran Siti Aminah.\n"
+        "Status sekarang: aktif kembali mulai 1 November 2026, terlindungi sampai 31 Januari 2027."
+    )
+    (payment,) = await recorded(database)
+    assert (payment.first_month, payment.months) == (date(2026, 11, 1), 3)  # August - October are not back-paid
+    (event,) = await events(database)
+    assert event.actor_person_id == cadre_id and event.subject_id == str(worker_id)
+    assert event.details["reactivation"] is True
+
+    card = await (Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)).say("status")
+    assert "Status: Aktif" in card and "Terlindungi sampai: 31 Januari 2027" in card
+    assert "Aktif kembali mulai 1 November 2026; bulan-bulan sebelum itu tidak dibayar dan tidak terlindungi." in card
+
+
+async def test_a_lapsed_worker_is_reactivated_in_english(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await add_worker(database, paid=[(date(2026, 1, 1), 7)])
+    chat = await cadre_chat(engine, database)
+    await chat.say("bahasa")
+    await chat.say("English")
+    await chat.say("payment")
+    months = await chat.say("siti")
+    assert months.startswith(
+        "Siti Aminah's membership has ended (more than 3 months unpaid). The past months are not paid: the membership "
+        "is active again from November 2026.\n"
+    )
+    for line in ("1", "yes", "KW-7"):
+        await chat.say(line)
+    saved = (await chat.say("yes")).split("\n\n")[0]
+    assert saved.endswith("Status now: active again from 1 November 2026, protected until 30 November 2026.")
 
 
 async def test_the_same_receipt_for_the_same_month_is_not_recorded_twice(engine, database):
@@ -321,7 +452,8 @@ async def test_a_deceased_worker_gets_no_more_payments(engine, database):
 
 async def test_a_non_cadre_is_refused_and_back_at_the_menu(engine, database):
     await add_worker(database)
-    for chat in (Chat(engine, "tg-77", channel="telegram"), Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)):
+    known_stranger = Chat(engine, "tg-77", channel="telegram", phone="+6281399990000")  # no phone: asked for it
+    for chat in (known_stranger, Chat(engine, WORKER_PHONE, phone=WORKER_PHONE)):
         denied, menu = (await chat.say("bayar")).split("\n\n", 1)
         assert denied == (
             "Pencatatan pembayaran hanya untuk kader desa. Hubungi kader desa Anda jika sudah membayar iuran."
