@@ -8,8 +8,10 @@ from typing import Any
 
 from bot.commands.base import CommandError, add_command, add_database_option, database_url
 from bot.settings import Settings
+from rules.payment_rows import DEFAULT_MAX_MONTHS_AHEAD
 
 _ERRORS_SHOWN = 50
+_MAX_MONTHS_AHEAD_LIMIT = 120
 
 
 def register(commands: Any) -> None:
@@ -25,8 +27,23 @@ def register(commands: Any) -> None:
     payments_import.add_argument(
         "--skip-invalid", action="store_true", help="import the valid rows even when some rows are invalid"
     )
+    payments_import.add_argument(
+        "--max-months-ahead",
+        type=_months_ahead,
+        default=DEFAULT_MAX_MONTHS_AHEAD,
+        metavar="N",
+        help=f"refuse months more than N months after this month (default {DEFAULT_MAX_MONTHS_AHEAD})",
+    )
     add_database_option(payments_import)
     payments_import.set_defaults(run=_payments_import, is_async=True)
+
+
+def _months_ahead(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) > _MAX_MONTHS_AHEAD_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of months from 0 to {_MAX_MONTHS_AHEAD_LIMIT}"
+        )
+    return int(text)
 
 
 def _count(number: int, noun: str) -> str:
@@ -46,7 +63,12 @@ async def _payments_import(args: argparse.Namespace, settings: Settings) -> int:
     database = prepare_database(database_url(args, settings))
     try:
         report = await import_payments(
-            database, path, date.today(), skip_invalid=args.skip_invalid, show_progress=sys.stderr.isatty()
+            database,
+            path,
+            date.today(),
+            skip_invalid=args.skip_invalid,
+            show_progress=sys.stderr.isatty(),
+            max_months_ahead=args.max_months_ahead,
         )
     except ImportFileError as error:
         raise CommandError(str(error)) from error
@@ -68,4 +90,9 @@ async def _payments_import(args: argparse.Namespace, settings: Settings) -> int:
         f"{_count(report.rows, 'row')} read: {_count(report.inserted, 'payment')} recorded, "
         f"{report.already_recorded} already recorded{skipped}."
     )
+    if report.unpriced:
+        print(
+            f"{_count(report.unpriced, 'payment')} of PU workers: amounts not checked "
+            "(the branch office sets the PU contribution)."
+        )
     return 0
