@@ -10,6 +10,7 @@ from storage.urls import DEFAULT_DATABASE_URL
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TEMPLATE_PREFIX = "TWILIO_TEMPLATE_"
+MAX_MONTHS_AHEAD_LIMIT = 120
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Settings:
     stranger_checks_per_hour: int = 60
     messages_per_minute: int = 30
     max_request_bytes: int = 256 * 1024
+    payment_void_days: int = 30
+    payment_max_months_ahead: int = 12
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +71,10 @@ class Settings:
             stranger_checks_per_hour=int(get("STRANGER_CHECKS_PER_HOUR") or 60),
             messages_per_minute=int(get("MESSAGES_PER_MINUTE") or 30),
             max_request_bytes=int(get("MAX_REQUEST_BYTES") or 256 * 1024),
+            payment_void_days=_within("PAYMENT_VOID_DAYS", get("PAYMENT_VOID_DAYS"), 30, 0, 3650),
+            payment_max_months_ahead=_within(
+                "PAYMENT_MAX_MONTHS_AHEAD", get("PAYMENT_MAX_MONTHS_AHEAD"), 12, 0, MAX_MONTHS_AHEAD_LIMIT
+            ),
         )
 
     @property
@@ -79,3 +86,12 @@ class Settings:
     def whatsapp_enabled(self) -> bool:
         """Whether WhatsApp through Twilio is configured (account, token and sender are set)."""
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
+
+def _within(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    """A whole-number setting from low to high (the default when unset), or a ValueError naming it."""
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(value)

@@ -339,11 +339,15 @@ class Engine(EngineOffers, EngineVerbs):
         turn.say(turn.ctx.t("common.share_phone_for_staff"), expects=PHONE)
 
     async def _advance(self, turn: Turn, flow: Flow, after: str | None) -> None:
-        """Moves to the next step that applies after `after`, or to the confirmation, or completes."""
+        """Moves to the next step that applies after `after` and is not answered yet (a flow may start with answers
+        carried from another, such as the worker picked in "Pekerja saya"), or to the confirmation, or completes."""
         ctx, state = turn.ctx, turn.state
         names = [s.name for s in flow.steps]
         start = names.index(after) + 1 if after is not None else 0
         for step in flow.steps[start:]:
+            if step.name in ctx.answers:
+                state.data.setdefault("history", []).append(step.name)
+                continue
             if step.applies(ctx):
                 state.step = step.name
                 await self._prompt(turn, flow, step)

@@ -12,6 +12,9 @@ _CADRE_ITEMS = (
     Choice("register", "menu.item.register", aliases=("daftar", "daftarkan", "register")),
     Choice("my_workers", "menu.item.my_workers", aliases=("pekerja saya", "my workers")),
     Choice("payment", "menu.item.payment", aliases=("bayar", "pembayaran", "payment")),
+    Choice(
+        "village_payment", "menu.item.village_payment", aliases=("bayar untuk desa", "apbdes", "pay for the village")
+    ),
 )
 _EVERYONE_ITEMS = (
     Choice("status", "menu.item.status", aliases=("status", "cek status")),

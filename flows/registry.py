@@ -12,6 +12,7 @@ from flows.my_workers import my_workers_flow
 from flows.payment import payment_flow
 from flows.register import register_flow
 from flows.report import report_flow
+from flows.village_payment import village_payment_flow
 
 
 def default_registry(options: FlowOptions | None = None) -> Registry:
@@ -24,6 +25,7 @@ def default_registry(options: FlowOptions | None = None) -> Registry:
     registry.add(register_flow(options), "daftar", "register", "daftarkan")
     registry.add(my_workers_flow(), "pekerja", "workers")
     registry.add(payment_flow(), "bayar", "payment", "catat")
+    registry.add(village_payment_flow(), "apbdes", "bayar desa", "bayar untuk desa", "village payment")
     registry.add(status_flow(), "status", "cek", "cek status")
     registry.add(status_own_flow())
     registry.add(status_staff_flow())
@@ -52,6 +54,7 @@ def listen_for_services(registry: Registry) -> None:
     )
     registry.listen("report_accident", "kecelakaan kerja", "kecelakaan", "celaka", "accident", "injured")
     registry.listen("report", "lapor", "laporan", "report")
+    registry.listen("village_payment", "bayar untuk desa", "bayar desa", "apbdes", "pay for the village")
     registry.listen("payment", "bayar iuran", "catat pembayaran", "pembayaran", "bayar", "payment", "pay")
     registry.listen("my_workers", "pekerja saya", "my workers")
     registry.listen("status", "cek status", "check status", "cek", "status")

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -206,15 +207,32 @@ class Worker(Base):
     village: Mapped[Village] = relationship()
 
 
+NOT_VOIDED = "voided_at IS NULL"
+
+
 class Payment(Base):
-    """Contributions paid for whole months of a worker's protection, from one source with a reference."""
+    """Whole months of a worker's contributions from one source with a reference; a voided one covers no month."""
 
     __tablename__ = "payment"
     __table_args__ = (
-        UniqueConstraint("worker_id", "source", "reference", "first_month"),
+        Index(
+            None,
+            "worker_id",
+            "source",
+            "reference",
+            "first_month",
+            unique=True,
+            postgresql_where=text(NOT_VOIDED),
+            sqlite_where=text(NOT_VOIDED),
+        ),
         CheckConstraint("months BETWEEN 1 AND 24", name="whole_months"),
         CheckConstraint("amount >= 0", name="non_negative_amount"),
         CheckConstraint("source IN ('import', 'cadre', 'admin')", name="known_source"),
+        CheckConstraint(
+            "(voided_at IS NULL AND void_reason IS NULL AND voided_by IS NULL)"
+            " OR (voided_at IS NOT NULL AND void_reason IS NOT NULL)",
+            name="void_has_reason",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -226,3 +244,6 @@ class Payment(Base):
     reference: Mapped[str] = mapped_column(String(60))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))

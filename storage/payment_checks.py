@@ -19,7 +19,7 @@ _BATCH = 10_000
 async def register_of(
     session: AsyncSession, niks: Iterable[str]
 ) -> tuple[dict[str, PayingWorker], dict[int, list[RecordedPayment]]]:
-    """The registered workers among these NIKs (by NIK) and their payments (by worker id): a query per 10,000 NIKs."""
+    """The registered workers among these NIKs (by NIK) and their unvoided payments (by worker id), per 10,000 NIKs."""
     wanted = sorted(set(niks))
     connection = await session.connection()
     # On SQLite the dates come as their text, read here: SQLAlchemy's own parsing costs more than all the checks.
@@ -41,7 +41,7 @@ async def register_of(
         Payment.amount,
         Payment.source,
         Payment.reference,
-    ).outerjoin(Payment, Payment.worker_id == Worker.id)
+    ).outerjoin(Payment, (Payment.worker_id == Worker.id) & Payment.voided_at.is_(None))
     # Core rows, not ORM ones: the ORM's result machinery costs more than the checks on a large file.
     workers: dict[str, PayingWorker] = {}
     recorded: dict[int, list[RecordedPayment]] = {}

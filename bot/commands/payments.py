@@ -1,4 +1,5 @@
-"""`kader payments import`: contribution payments from the branch office's file."""
+"""`kader payments import | void`: contribution payments from the branch office's file; voiding one recorded by
+mistake."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import sys
 from typing import Any
 
 from bot.commands.base import CommandError, add_command, add_database_option, database_url
-from bot.settings import Settings
-from rules.payment_rows import DEFAULT_MAX_MONTHS_AHEAD
+from bot.settings import MAX_MONTHS_AHEAD_LIMIT, Settings
 
 _ERRORS_SHOWN = 50
-_MAX_MONTHS_AHEAD_LIMIT = 120
+_MAX_REASON = 500
 
 
 def register(commands: Any) -> None:
@@ -30,19 +30,34 @@ def register(commands: Any) -> None:
     payments_import.add_argument(
         "--max-months-ahead",
         type=_months_ahead,
-        default=DEFAULT_MAX_MONTHS_AHEAD,
         metavar="N",
-        help=f"refuse months more than N months after this month (default {DEFAULT_MAX_MONTHS_AHEAD})",
+        help="refuse months more than N months after this month (default $PAYMENT_MAX_MONTHS_AHEAD or 12)",
     )
     add_database_option(payments_import)
     payments_import.set_defaults(run=_payments_import, is_async=True)
+    void = add_command(
+        payment_commands,
+        "void",
+        "void the payment(s) recorded by mistake under a reference: their months count as unpaid again",
+    )
+    void.add_argument("reference", metavar="REF", help="the payment's reference, as recorded")
+    void.add_argument(
+        "--worker", metavar="NIK", help="only this worker's payment (when the reference covers several workers)"
+    )
+    void.add_argument(
+        "--reason",
+        required=True,
+        metavar="TEXT",
+        help="why the payment is voided (kept with it and in the audit trail)",
+    )
+    void.add_argument("--actor", metavar="PHONE", help="the admin voiding, recorded with the payment and in the audit")
+    add_database_option(void)
+    void.set_defaults(run=_payments_void, is_async=True)
 
 
 def _months_ahead(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) > _MAX_MONTHS_AHEAD_LIMIT:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a whole number of months from 0 to {_MAX_MONTHS_AHEAD_LIMIT}"
-        )
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_MONTHS_AHEAD_LIMIT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of months from 0 to {MAX_MONTHS_AHEAD_LIMIT}")
     return int(text)
 
 
@@ -68,7 +83,9 @@ async def _payments_import(args: argparse.Namespace, settings: Settings) -> int:
             date.today(),
             skip_invalid=args.skip_invalid,
             show_progress=sys.stderr.isatty(),
-            max_months_ahead=args.max_months_ahead,
+            max_months_ahead=(
+                settings.payment_max_months_ahead if args.max_months_ahead is None else args.max_months_ahead
+            ),
         )
     except ImportFileError as error:
         raise CommandError(str(error)) from error
@@ -95,4 +112,91 @@ async def _payments_import(args: argparse.Namespace, settings: Settings) -> int:
             f"{_count(report.unpriced, 'payment')} of PU workers: amounts not checked "
             "(the branch office sets the PU contribution)."
         )
+    return 0
+
+
+async def _payments_void(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from bot.commands.audit import acting_admin
+    from bot.runtime import prepare_database
+    from rules.months import add_months
+    from rules.nik import compact, mask_nik
+    from rules.payment_rows import rupiah_text
+    from storage import audit, data_rights, payments
+    from storage.types import utcnow
+
+    reference = args.reference.strip()
+    reason = " ".join(args.reason.split())
+    if not reason:
+        raise CommandError("--reason must say why the payment is voided (it is kept in the audit trail)")
+    if len(reason) > _MAX_REASON:
+        raise CommandError(f"the reason must be at most {_MAX_REASON} characters")
+    nik = None
+    if args.worker is not None:
+        nik = compact(args.worker)
+        if len(nik) != 16 or not (nik.isascii() and nik.isdigit()):
+            raise CommandError("--worker is not a NIK: a NIK has 16 digits")
+    now = utcnow()
+    database = prepare_database(database_url(args, settings))
+    try:
+        async with database.transaction() as session:
+            actor = await acting_admin(session, args.actor)
+            worker_id = None
+            if nik is not None:
+                worker_id = (await payments.worker_ids_by_nik(session, [nik])).get(nik)
+                if worker_id is None:
+                    raise CommandError(f"no worker is registered with NIK {mask_nik(nik)}")
+            found = await payments.payments_with_reference(session, reference, worker_id)
+            whose = f" for worker {worker_id} ({mask_nik(nik)})" if nik is not None else ""
+            if not found:
+                raise CommandError(f"no payment has the reference {reference!r}{whose}")
+            live = [(p, w) for p, w in found if p.voided_at is None]
+            if not live:
+                raise CommandError(f"the payment(s) with the reference {reference!r}{whose} are voided already")
+            limit = timedelta(days=settings.payment_void_days)
+            for payment, _ in live:
+                if now - payment.recorded_at > limit:
+                    raise CommandError(
+                        f"payment {payment.id} ({reference!r}) was recorded on {payment.recorded_at:%Y-%m-%d}, "
+                        f"{(now - payment.recorded_at).days} days ago: a payment can be voided only within "
+                        f"{settings.payment_void_days} days of its recording (PAYMENT_VOID_DAYS); nothing was voided"
+                    )
+            for _, worker in live:
+                if data_rights.values_of(worker).found_in(reason):
+                    raise CommandError(
+                        "the reason must not contain the worker's NIK, name, phone or birth date: it is kept with the "
+                        "payment and in the audit trail"
+                    )
+            await payments.void_payments(session, [p.id for p, _ in live], reason, actor, now)
+            for payment, worker in live:
+                await audit.record_event(
+                    session,
+                    payments.VOIDED,
+                    person_id=actor,
+                    subject_type="worker",
+                    subject_id=str(worker.id),
+                    details={
+                        "payment_id": payment.id,
+                        "worker_id": worker.id,
+                        "reason": reason,
+                        "actor": actor,
+                        "reference": payment.reference,
+                        "source": payment.source,
+                        "first_month": payment.first_month.isoformat(),
+                        "months": payment.months,
+                        "amount": payment.amount,
+                    },
+                    at=now,
+                )
+    finally:
+        await database.close()
+    for payment, worker in live:
+        last = add_months(payment.first_month, payment.months - 1)
+        print(
+            f"Voided payment {payment.id} of worker {worker.id} ({mask_nik(worker.nik)}): "
+            f"{payment.first_month:%Y-%m} to {last:%Y-%m} ({_count(payment.months, 'month')}), "
+            f"{rupiah_text(payment.amount)}, recorded {payment.recorded_at:%Y-%m-%d} ({payment.source})."
+        )
+    print(f"{_count(len(live), 'payment')} voided; their months count as unpaid again. Audited as {payments.VOIDED}.")
     return 0

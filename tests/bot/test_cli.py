@@ -25,6 +25,9 @@ COMMANDS = {
     ("cadre", "deactivate"): "take every role from a cadre or admin",
     ("village",): "Kemendagri villages",
     ("village", "search"): "find villages by name, kecamatan or code prefix",
+    ("payments",): "contribution payments",
+    ("payments", "import"): "import the branch office's payment file (CSV or XLSX)",
+    ("payments", "void"): "void the payment(s) recorded by mistake under a reference",
 }
 
 

@@ -49,12 +49,12 @@ def _shell(tmp_path: Path, script: str, *options: str, db: str = "x.db") -> subp
 
 
 def test_a_scripted_shell_seeds_the_demo_once_and_answers_each_line(tmp_path):
-    first = _shell(tmp_path, "menu\n7\n5\n")
+    first = _shell(tmp_path, "menu\n8\n5\n")
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "Database baru" in out and "Sungai Lembu" in out and "Siti Rahmah" in out and "+6281234567890" in out
     assert "Halo, Kader Siti Rahmah!" in out
-    assert "1. Daftarkan pekerja" in out and "7. Info program" in out
+    assert "1. Daftarkan pekerja" in out and "8. Info program" in out
     assert INFO_ID in out and "5. Berapa iurannya" in out
     assert "Rp16.800" in out
     assert "> " not in out, "no prompt when standard input is not a terminal"
@@ -80,7 +80,7 @@ def test_another_phone_is_normalised_gets_no_cadre_menu_and_no_demo(tmp_path, ca
 
 
 def test_the_shell_speaks_english_when_asked(tmp_path):
-    result = _shell(tmp_path, "menu\n7\n", "--lang", "en")
+    result = _shell(tmp_path, "menu\n8\n", "--lang", "en")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "console conversation" in out and "New database" in out

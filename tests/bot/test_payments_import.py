@@ -536,3 +536,55 @@ def test_done_when_an_imported_year_shows_aktif_on_the_workers_own_phone_and_rei
     assert "0 payments recorded, 1 already recorded" in again.stdout
     assert asyncio.run(payment_rows()) == [(date(year, 1, 1), 12, 201_600)]
     assert status_on_the_workers_phone() == out
+
+
+async def test_the_months_ahead_default_is_the_payment_max_months_ahead_setting(
+    database, database_url, tmp_path, capsys, monkeypatch
+):
+    await register(database, SITI)
+    next_month = add_months(_this_month(), 1)
+    path = write_csv(tmp_path / "payments.csv", [[SITI, f"{next_month:%Y-%m}", "1", "16800", "BR-1"]])
+
+    monkeypatch.setenv("PAYMENT_MAX_MONTHS_AHEAD", "0")
+    assert await import_file(path, database_url) == 1
+    assert "more than 0 months ahead" in capsys.readouterr().err
+    assert await import_file(path, database_url, "--max-months-ahead", "1") == 0  # the option wins
+    assert "1 payment recorded" in capsys.readouterr().out
+
+    monkeypatch.setenv("PAYMENT_MAX_MONTHS_AHEAD", "121")
+    assert await import_file(path, database_url) == 2
+    assert capsys.readouterr().err.strip() == (
+        "kader: error: a setting is not valid: PAYMENT_MAX_MONTHS_AHEAD must be a whole number from 0 to 120, not '121'"
+    )
+
+
+async def test_voided_months_are_unpaid_for_the_import_and_a_voided_row_can_be_imported_again(
+    database, database_url, tmp_path, capsys
+):
+    await register(database, SITI)
+    async with database.transaction() as session:
+        (worker_id,) = await session.scalars(select(Worker.id))
+    await add_payment(database, worker_id, date(2026, 1, 1), 3, source=payments.CADRE, reference="KW-12")
+    path = write_csv(tmp_path / "payments.csv", [YEAR_2026])
+    assert await import_file(path, database_url) == 1  # January to March are paid by KW-12
+    assert "already paid by payment KW-12 (cadre)" in capsys.readouterr().err
+
+    assert (
+        await run("payments", "void", "KW-12", "--reason", "dobel dengan file cabang", "--database", database_url) == 0
+    )
+    capsys.readouterr()
+    assert await import_file(path, database_url) == 0
+    assert capsys.readouterr().out.strip() == "1 row read: 1 payment recorded, 0 already recorded."
+
+    # The imported year voided in turn: the same file records it again, once.
+    assert await run("payments", "void", "BR-2026-001", "--reason", "bulan salah", "--database", database_url) == 0
+    capsys.readouterr()
+    assert await import_file(path, database_url) == 0
+    assert capsys.readouterr().out.strip() == "1 row read: 1 payment recorded, 0 already recorded."
+    assert await import_file(path, database_url) == 0
+    assert capsys.readouterr().out.strip() == "1 row read: 0 payments recorded, 1 already recorded."
+    assert [(p.reference, p.voided_at is not None) for p in await stored(database)] == [
+        ("KW-12", True),
+        ("BR-2026-001", True),
+        ("BR-2026-001", False),
+    ]

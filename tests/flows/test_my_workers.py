@@ -19,6 +19,7 @@ OTHER_VILLAGE = "63.10.02.2004"  # Wiritasi
 CADRE_PHONE = "+6281200000001"
 ADMIN_PHONE = "+6281200000009"
 MENU_CADRE = "Halo, Kader Rina Wati!"
+BY_URGENCY = "Menunggak dulu, lalu yang harus bayar bulan ini, lalu menurut nama"
 
 
 @pytest.fixture
@@ -43,46 +44,48 @@ def listed(page: str) -> list[str]:
     return [line for line in page.splitlines() if line.startswith("- ")]
 
 
-async def test_twenty_three_workers_come_in_pages_of_ten_ten_and_three_with_their_status(engine, database):
+async def test_twenty_three_workers_come_in_pages_of_ten_ten_and_three_by_urgency(engine, database):
     await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
     names = [f"Pekerja {n:02d}" for n in range(1, 24)]
     paid = {
         "Pekerja 01": (date(2026, 1, 1), 12),  # aktif
         "Pekerja 02": (date(2026, 1, 1), 9),  # menunggak since October
         "Pekerja 03": (date(2025, 1, 1), 12),  # berakhir
-        "Pekerja 23": (date(2026, 11, 1), 1),  # aktif through November
+        "Pekerja 23": (date(2026, 11, 1), 1),  # aktif through November: due this month
     }
     await add_workers(database, VILLAGE, names, paid)
     chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
 
     first = await chat.say("pekerja")
-    assert first.startswith("Pekerja di Sungai Lembu (halaman 1 dari 3):\n")
+    assert first.startswith(
+        "Pekerja di Sungai Lembu: Aktif 2, Menunggak 1, Belum aktif 19, Berakhir 1, Meninggal 0\n"
+        f"{BY_URGENCY} (halaman 1 dari 3):\n"
+    )
     assert listed(first) == [
+        "- Pekerja 02, REG-6310-000002: Menunggak (tidak terlindungi setelah 30 September 2026), "
+        "tunggakan 2 bulan: Rp33.600",
+        "- Pekerja 23, REG-6310-000023: Aktif (terlindungi s.d. 30 November 2026), bayar bulan ini: Rp16.800",
         "- Pekerja 01, REG-6310-000001: Aktif (terlindungi s.d. 31 Desember 2026)",
-        "- Pekerja 02, REG-6310-000002: Menunggak (tidak terlindungi setelah 30 September 2026)",
         "- Pekerja 03, REG-6310-000003: Berakhir",
-    ] + [f"- Pekerja {n:02d}, REG-6310-{n:06d}: Belum aktif" for n in range(4, 11)]
-    assert "1. Halaman berikutnya\n2. Menu utama" in first
+    ] + [f"- Pekerja {n:02d}, REG-6310-{n:06d}: Belum aktif" for n in range(4, 10)]
+    assert "1. Pekerja 02\n2. Pekerja 23\n3. Pekerja 01\n" in first
+    assert "11. Halaman berikutnya\n12. Harus bayar bulan ini\n13. Menu utama" in first
     assert "Halaman sebelumnya" not in first
 
-    second = await chat.say("1")
-    assert second.startswith("Pekerja di Sungai Lembu (halaman 2 dari 3):\n")
-    assert [line.split(",")[0] for line in listed(second)] == [f"- Pekerja {n}" for n in range(11, 21)]
-    assert "1. Halaman berikutnya\n2. Halaman sebelumnya\n3. Menu utama" in second
+    second = await chat.say("11")
+    assert "(halaman 2 dari 3):\n" in second
+    assert [line.split(",")[0] for line in listed(second)] == [f"- Pekerja {n}" for n in range(10, 20)]
+    assert "11. Halaman berikutnya\n12. Halaman sebelumnya\n13. Harus bayar bulan ini\n14. Menu utama" in second
 
     third = await chat.say("berikutnya")
-    assert third.startswith("Pekerja di Sungai Lembu (halaman 3 dari 3):\n")
-    assert listed(third) == [
-        "- Pekerja 21, REG-6310-000021: Belum aktif",
-        "- Pekerja 22, REG-6310-000022: Belum aktif",
-        "- Pekerja 23, REG-6310-000023: Aktif (terlindungi s.d. 30 November 2026)",
-    ]
-    assert "1. Halaman sebelumnya\n2. Menu utama" in third
+    assert "(halaman 3 dari 3):\n" in third
+    assert listed(third) == [f"- Pekerja {n}, REG-6310-0000{n}: Belum aktif" for n in range(20, 23)]
+    assert "4. Halaman sebelumnya\n5. Harus bayar bulan ini\n6. Menu utama" in third
     assert "Halaman berikutnya" not in third
 
     back = await chat.say("sebelumnya")
-    assert back.startswith("Pekerja di Sungai Lembu (halaman 2 dari 3):\n")
-    assert (await chat.say("2")).startswith("Pekerja di Sungai Lembu (halaman 1 dari 3):\n")
+    assert "(halaman 2 dari 3):\n" in back
+    assert "(halaman 1 dari 3):\n" in await chat.say("Halaman sebelumnya")
     assert (await chat.say("menu")).startswith(MENU_CADRE)
 
 
@@ -94,13 +97,16 @@ async def test_the_pages_in_english(engine, database):
     await chat.say("English")
 
     page = await chat.say("my workers")
-    assert page.startswith("Workers in Sungai Lembu (page 1 of 1):\n")
+    assert page.startswith(
+        "Workers in Sungai Lembu: Active 1, In arrears 0, Not active yet 1, Lapsed 0, Deceased 0\n"
+        "In arrears first, then due this month, then by name (page 1 of 1):\n"
+    )
     assert listed(page) == [
         "- Budi, REG-6310-000001: Not active yet",
         "- Siti, REG-6310-000002: Active (protected until 31 December 2026)",
     ]
-    assert "1. Main menu" in page and "Next page" not in page
-    assert (await chat.say("1")).startswith("Hello, cadre Rina Wati!")
+    assert "1. Budi\n2. Siti\n3. Due this month\n4. Main menu" in page and "Next page" not in page
+    assert (await chat.say("4")).startswith("Hello, cadre Rina Wati!")
 
 
 async def test_a_cadre_of_two_villages_chooses_the_village_first(engine, database):
@@ -114,7 +120,7 @@ async def test_a_cadre_of_two_villages_chooses_the_village_first(engine, databas
     assert "1. Sungai Lembu (63.10.02.2003)" in ask and "2. Wiritasi (63.10.02.2004)" in ask
 
     page = await chat.say("2")
-    assert page.startswith("Pekerja di Wiritasi (halaman 1 dari 1):\n")
+    assert page.startswith("Pekerja di Wiritasi: Aktif 0, Menunggak 0, Belum aktif 1, Berakhir 0, Meninggal 0\n")
     assert [line.split(",")[0] for line in listed(page)] == ["- Andi Wijaya"]
     assert "Siti" not in page
 
@@ -131,11 +137,12 @@ async def test_an_empty_village_says_so(engine, database):
 
     page = await chat.say("pekerja")
     assert page.startswith(
-        "Pekerja di Sungai Lembu (halaman 1 dari 1):\n"
+        "Pekerja di Sungai Lembu: Aktif 0, Menunggak 0, Belum aktif 0, Berakhir 0, Meninggal 0\n"
+        f"{BY_URGENCY} (halaman 1 dari 1):\n"
         "Belum ada pekerja terdaftar. Pilih Daftarkan pekerja di menu untuk mulai."
     )
     assert listed(page) == []
-    assert "1. Menu utama" in page
+    assert "1. Menu utama" in page and "Harus bayar" not in page
 
 
 async def test_ten_workers_fit_on_one_page(engine, database):
@@ -143,7 +150,7 @@ async def test_ten_workers_fit_on_one_page(engine, database):
     await add_workers(database, VILLAGE, [f"Pekerja {n:02d}" for n in range(1, 11)])
     chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
     page = await chat.say("pekerja")
-    assert page.startswith("Pekerja di Sungai Lembu (halaman 1 dari 1):\n")
+    assert f"{BY_URGENCY} (halaman 1 dari 1):\n" in page
     assert len(listed(page)) == 10 and "Halaman berikutnya" not in page
 
 

@@ -28,7 +28,7 @@ async def test_a_cadre_registers_a_worker_over_whatsapp_and_the_worker_checks_th
     cadre = Phone(client, CADRE)
 
     menu = await cadre.say("menu")
-    assert "1. Daftarkan pekerja" in menu and "Balas dengan angka 1 sampai 8." in menu
+    assert "1. Daftarkan pekerja" in menu and "Balas dengan angka 1 sampai 9." in menu
     consent = await cadre.say("1")  # consent first, before any personal data
     assert "Pemberitahuan privasi" in consent and "1. Ya, pekerja setuju" in consent and "2. Tidak setuju" in consent
     assert "Ketik NIK" in await cadre.say("1")
