@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from seed import VILLAGE, worker_row  # bench/seed.py: scripts run from bench/ as their own folder
 from sqlalchemy import delete, insert, text
 
 from bot.payments_import import import_payments
@@ -27,7 +28,6 @@ from storage import migrate, villages
 from storage.database import open_database
 from storage.models import Payment, Worker
 
-VILLAGE = "63.10.02.2003"
 TODAY = date(2026, 11, 22)
 # Registered before the months the file pays: the checks refuse months before the registration month.
 REGISTERED_AT = datetime(2025, 12, 15, 2, 0, tzinfo=UTC)
@@ -52,23 +52,7 @@ async def seed_workers(url: str, count: int) -> None:
             rows = []
             for index in range(start, min(count, start + 5000)):
                 nik, born = nik_for(index)
-                rows.append(
-                    dict(
-                        nik=nik,
-                        name=f"Pekerja {index}",
-                        birth_date=born,
-                        sex="M",
-                        occupation="petani",
-                        segment="BPU",
-                        declared_income=1_000_000,
-                        programmes="JKK,JKM",
-                        payer="village",
-                        village_code=VILLAGE,
-                        registered_at=now,
-                        consent_at=now,
-                        registration_number=f"REG-6310-{index + 1:06d}",
-                    )
-                )
+                rows.append(worker_row(index, nik, born, now))
             await session.execute(insert(Worker), rows)
     await database.close()
 

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
 from rich.table import Table
+from seed import VILLAGE, worker_row  # bench/seed.py: scripts run from bench/ as their own folder
 from sqlalchemy import delete, func, insert, select, text
 
 from flows.engine import Engine
@@ -27,7 +28,6 @@ from storage import migrate, people, villages
 from storage.database import Database, open_database
 from storage.models import Payment, Worker
 
-VILLAGE = "63.10.02.2003"
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 REGISTERED_AT = datetime(2026, 10, 15, 2, 0, tzinfo=UTC)
 CADRE_PHONE = "+6281234567890"
@@ -48,21 +48,7 @@ async def seed(database: Database, count: int) -> None:
         await villages.ensure_village(session, info)
         await people.add_person(session, "Siti Rahmah", CADRE_PHONE, [VILLAGE])
         rows = [
-            dict(
-                nik=nik_for(index),
-                name=f"Pekerja {index:04d}",
-                birth_date=date(1980, 1, 1),
-                sex="M",
-                occupation="petani",
-                segment="BPU",
-                declared_income=1_000_000,
-                programmes="JKK,JKM",
-                payer="village",
-                village_code=VILLAGE,
-                registered_at=REGISTERED_AT,
-                consent_at=REGISTERED_AT,
-                registration_number=f"REG-6310-{index + 1:06d}",
-            )
+            worker_row(index, nik_for(index), date(1980, 1, 1), REGISTERED_AT)
             for index in range(count)
         ]
         await session.execute(insert(Worker), rows)
