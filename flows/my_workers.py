@@ -9,6 +9,7 @@ from typing import Any
 
 from flows.membership_card import describe, membership_of
 from flows.model import Choice, Context, Flow, Outcome, Step
+from flows.staff_villages import village_choices
 from flows.worker_lookup import picked_worker_id, worker_choice
 from rules.contribution import monthly_amount
 from rules.coverage import Membership, covered_months, membership_on, month_end, months_owed
@@ -160,10 +161,6 @@ async def _page_choices(ctx: Context) -> list[Choice]:
     return choices
 
 
-def _village_choices(ctx: Context) -> list[Choice]:
-    return [Choice(code, label=f"{name} ({code})") for code, name in (ctx.staff.villages if ctx.staff else ())]
-
-
 # -- a worker's card ------------------------------------------------------------------------------------------------
 
 
@@ -239,7 +236,7 @@ def my_workers_flow() -> Flow:
             Step(
                 "village",
                 "my_workers.village",
-                choices=_village_choices,
+                choices=village_choices,
                 condition=lambda ctx: "village" not in ctx.answers and bool(ctx.staff and len(ctx.staff.villages) > 1),
             ),
             Step(

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from flows.i18n import Translator
-from flows.model import Context, Flow, Invalid, Outcome, Parsed, Step, Valid
+from flows.model import Context, Flow, Outcome, Parsed, Step
 from flows.payment_plan import (
     AUDIT_LANGUAGE,
     PAYMENT,
@@ -37,6 +37,7 @@ from flows.payment_steps import (
     unsettled,
     wants_next_month,
 )
+from flows.shared_parsers import read_receipt_reference
 from flows.worker_lookup import lookup_steps
 from rules.coverage import (
     Membership,
@@ -46,17 +47,13 @@ from rules.coverage import (
 )
 from rules.membership_status import ACTIVE, DECEASED, IN_ARREARS, LAPSED
 from rules.months import add_months
-from rules.references import InvalidReferenceError, read_reference
 from storage import audit, payments
 from storage.models import Worker
 from storage.payments import NewPayment
 
 
 def _parse_reference(text: str, ctx: Context) -> Parsed:
-    try:
-        return Valid(read_reference(text))
-    except InvalidReferenceError as error:
-        return Invalid("payment.reference.characters" if error.reason == "characters" else "payment.reference.invalid")
+    return read_receipt_reference(text)
 
 
 # -- the summary and saving -----------------------------------------------------------------------------------------

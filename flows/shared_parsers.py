@@ -6,6 +6,7 @@ from flows.model import Invalid, Parsed, Valid
 from flows.text import filler_refusal, free_text
 from rules.names import InvalidNameError, is_invisible, read_person_name
 from rules.nik import InvalidNikError
+from rules.references import InvalidReferenceError, read_reference
 
 # One or two digits where a NIK is asked are most likely a menu choice typed at the wrong moment.
 _MENU_NUMBER_DIGITS = 2
@@ -40,3 +41,11 @@ def read_free_text(text: str, invalid: str, max_length: int = 100) -> Parsed:
         return Invalid(filler)
     value = free_text(text, max_length)
     return Invalid(invalid) if value is None else Valid(value)
+
+
+def read_receipt_reference(text: str) -> Parsed:
+    """A receipt reference (letters, digits and - / . _), or the reason it is refused."""
+    try:
+        return Valid(read_reference(text))
+    except InvalidReferenceError as error:
+        return Invalid("payment.reference.characters" if error.reason == "characters" else "payment.reference.invalid")

@@ -10,12 +10,13 @@ from typing import Any
 from flows.amount_answers import read_money
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Stop, Unsure, Valid
 from flows.payment_plan import MAXIMUM_PAYMENT, MONTH_CHOICES, PLAUSIBLE_PAYMENT, start_month
+from flows.shared_parsers import read_receipt_reference
+from flows.staff_villages import several_villages, village_choices
 from flows.text import is_yes
 from rules.contribution import monthly_amount
 from rules.coverage import covered_months, membership_on
 from rules.membership_status import DECEASED
 from rules.months import add_months, read_month_count
-from rules.references import InvalidReferenceError, read_reference
 from storage import audit, village_payments
 from storage.models import Worker
 from storage.payments import NewPayment
@@ -53,15 +54,6 @@ class VillagePlan:
 
 def _allowed(ctx: Context) -> bool:
     return ctx.is_staff and ctx.staff is not None and bool(ctx.staff.village_codes)
-
-
-def _several_villages(ctx: Context) -> bool:
-    return ctx.staff is not None and len(ctx.staff.village_codes) > 1
-
-
-def _village_choices(ctx: Context) -> list[Choice]:
-    staff = ctx.staff
-    return [Choice(code, label=f"{name} ({code})") for code, name in staff.villages] if staff else []
 
 
 def _village(ctx: Context) -> str:
@@ -194,10 +186,7 @@ def _amount_current(ctx: Context) -> bool:
 
 
 def _parse_reference(text: str, ctx: Context) -> Parsed:
-    try:
-        return Valid(read_reference(text))
-    except InvalidReferenceError as error:
-        return Invalid("payment.reference.characters" if error.reason == "characters" else "payment.reference.invalid")
+    return read_receipt_reference(text)
 
 
 # -- the summary and saving -----------------------------------------------------------------------------------------
@@ -269,8 +258,8 @@ def village_payment_flow() -> Flow:
             Step(
                 "village",
                 "village_payment.village.ask",
-                choices=_village_choices,
-                condition=_several_villages,
+                choices=village_choices,
+                condition=several_villages,
                 summary_label="village_payment.summary.village",
                 show=_show_village,
             ),

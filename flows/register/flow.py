@@ -9,6 +9,7 @@ from flows.register import questions as q
 from flows.register import summary as s
 from flows.register.answers import has_heir
 from flows.register.saving import save_registration
+from flows.staff_villages import several_villages, village_choices
 
 REGISTER = "register"
 
@@ -24,7 +25,7 @@ def register_flow(options: FlowOptions | None = None) -> Flow:
     steps = (
         # Consent first (UU 27/2022 PDP): no personal answer is asked, or kept, before the worker agreed.
         Step("consent", "register.consent.ask", choices=q.consent_choices, parse=p.parse_consent),
-        Step("village", "register.village.ask", choices=q.village_choices, condition=q.several_villages,
+        Step("village", "register.village.ask", choices=village_choices, condition=several_villages,
              summary_label=_label("village"), show=s.show_village),
         Step("village_code", "register.village.ask_code", parse=p.parse_village_code,
              condition=q.admin_without_villages, summary_label=_label("village"), show=s.show_village),

@@ -31,19 +31,6 @@ _KEEP_WORDS = ("yang saya ketik", "yang diketik", "sudah benar", "as i typed", "
 # -- who and where ------------------------------------------------------------------------
 
 
-def village_choices(ctx: Context) -> list[Choice]:
-    """The villages the cadre serves."""
-    staff = ctx.staff
-    if staff is None:
-        return []
-    return [Choice(code, label=f"{name} ({code})") for code, name in staff.villages]
-
-
-def several_villages(ctx: Context) -> bool:
-    """Whether the cadre serves more than one village, so the village is asked."""
-    return ctx.staff is not None and len(ctx.staff.village_codes) > 1
-
-
 def admin_without_villages(ctx: Context) -> bool:
     """Whether an admin with no villages of their own must type the village code."""
     return ctx.staff is not None and ctx.staff.is_admin and not ctx.staff.village_codes
