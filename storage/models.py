@@ -203,6 +203,7 @@ class Worker(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deceased_on: Mapped[date | None] = mapped_column(Date)
+    kpj: Mapped[str | None] = mapped_column(String(11), unique=True)
 
     village: Mapped[Village] = relationship()
 
@@ -247,3 +248,80 @@ class Payment(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+class CadreInvite(Base):
+    """A single-use, expiring Telegram deep link for one cadre's phone; only the token's hash is kept."""
+
+    __tablename__ = "cadre_invite"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+
+
+CLAIM_KINDS = ("death", "accident")
+CLAIM_STATUSES = ("baru", "diproses", "dokumen-kurang", "dibayar", "ditolak", "ditarik")
+CLAIM_MATCHES = ("confirmed", "pending", "rejected")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Claim(Base):
+    """A reported death (JKM) or work accident (JKK): the case a family follows by its reference."""
+
+    __tablename__ = "claim"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", CLAIM_KINDS), name="known_kind"),
+        CheckConstraint(_one_of("status", CLAIM_STATUSES), name="known_status"),
+        CheckConstraint(_one_of("match", CLAIM_MATCHES), name="known_match"),
+        CheckConstraint("worker_id IS NOT NULL OR village_code IS NOT NULL", name="worker_or_village"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="baru", index=True)
+    # Whether a cadre, an admin or the registered heir stands behind the report ("pending" until one does).
+    match: Mapped[str] = mapped_column(String(10), default="pending")
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id", ondelete="SET NULL"), index=True)
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("village.code"), index=True)
+    named_worker: Mapped[str | None] = mapped_column(String(100))
+    event_date: Mapped[date] = mapped_column(Date)
+    event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cause: Mapped[str | None] = mapped_column(String(20))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    reporter_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"), index=True)
+    reporter_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reporter_name: Mapped[str] = mapped_column(String(100))
+    reporter_relation: Mapped[str | None] = mapped_column(String(30))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(15))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ClaimDocument(Base):
+    """A photo or file received for a case, kept in the media store with its checksum."""
+
+    __tablename__ = "claim_document"
+    __table_args__ = (UniqueConstraint("claim_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    path: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -163,9 +163,8 @@ def test_0005_upgrades_a_0004_database_keeping_its_payments_and_lets_a_voided_ke
                 _PAYMENT.format(first="2027-01-01"),
             ):
                 connection.exec_driver_sql(statement)
-        migrate.upgrade(empty_url)
-        assert migrate.current_revision(empty_url) == "0005" == migrate.head_revision(empty_url)
-        assert _differences(empty_url) == []
+        migrate.upgrade(empty_url, "0005")
+        assert migrate.current_revision(empty_url) == "0005"
         with engine.connect() as connection:
             columns = {c["name"]: c for c in inspect(connection).get_columns("payment")}
             assert {"voided_at", "void_reason", "voided_by"} <= set(columns)
@@ -205,13 +204,13 @@ def test_0005_downgrades_to_0004_only_without_voided_payments(empty_url):
         with engine.begin() as connection:
             for statement in (_VILLAGE, _WORKER, _PAYMENT.format(first="2026-01-01")):
                 connection.exec_driver_sql(statement)
-        migrate.upgrade(empty_url)
+        migrate.upgrade(empty_url, "0005")
         command.downgrade(migrate.alembic_config(empty_url), "0004")
         assert migrate.current_revision(empty_url) == "0004"
         with engine.connect() as connection:
             assert "voided_at" not in {c["name"] for c in inspect(connection).get_columns("payment")}
             assert connection.exec_driver_sql("SELECT count(*) FROM payment").scalar() == 1
-        migrate.upgrade(empty_url)
+        migrate.upgrade(empty_url, "0005")
         with engine.begin() as connection:
             connection.exec_driver_sql(
                 "UPDATE payment SET voided_at = CURRENT_TIMESTAMP, void_reason = 'salah catat' WHERE id = 1"
@@ -219,5 +218,27 @@ def test_0005_downgrades_to_0004_only_without_voided_payments(empty_url):
         with pytest.raises(RuntimeError, match="voided payment"):
             command.downgrade(migrate.alembic_config(empty_url), "0004")
         assert migrate.current_revision(empty_url) == "0005"
+    finally:
+        engine.dispose()
+
+
+def test_0006_and_0007_go_down_to_0005_and_back_keeping_the_workers(empty_url):
+    migrate.upgrade(empty_url, "0005")
+    engine = create_engine(sync_url(empty_url), poolclass=pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            for statement in (_VILLAGE, _WORKER):
+                connection.exec_driver_sql(statement)
+        migrate.upgrade(empty_url)
+        assert {"cadre_invite", "claim", "claim_document"} <= _tables(empty_url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE worker SET kpj = '12345678901'")
+        command.downgrade(migrate.alembic_config(empty_url), "0005")
+        assert not {"cadre_invite", "claim", "claim_document"} & _tables(empty_url)
+        with engine.connect() as connection:
+            assert "kpj" not in {c["name"] for c in inspect(connection).get_columns("worker")}
+            assert connection.exec_driver_sql("SELECT count(*) FROM worker").scalar() == 1
+        migrate.upgrade(empty_url)
+        assert _differences(empty_url) == []
     finally:
         engine.dispose()
