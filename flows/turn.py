@@ -15,10 +15,23 @@ DOCUMENT = "document"
 
 @dataclass(frozen=True)
 class Media:
-    """An attachment: a Telegram file id or a Twilio media URL, with its content type when known."""
+    """An attachment: a Telegram file id or a Twilio media URL, with its content type when known.
+
+    A channel adapter that keeps attachments fills in where the file was stored, or why it was refused.
+    """
 
     ref: str
     content_type: str | None = None
+    stored_path: str | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    # Why the file was not kept: TOO_LARGE, WRONG_TYPE or UNAVAILABLE (the download failed); None when kept.
+    refused: str | None = None
+
+
+TOO_LARGE = "too_large"
+WRONG_TYPE = "wrong_type"
+UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True)
