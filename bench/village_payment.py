@@ -47,10 +47,7 @@ async def seed(database: Database, count: int) -> None:
         assert info is not None
         await villages.ensure_village(session, info)
         await people.add_person(session, "Siti Rahmah", CADRE_PHONE, [VILLAGE])
-        rows = [
-            worker_row(index, nik_for(index), date(1980, 1, 1), REGISTERED_AT)
-            for index in range(count)
-        ]
+        rows = [worker_row(index, nik_for(index), date(1980, 1, 1), REGISTERED_AT) for index in range(count)]
         await session.execute(insert(Worker), rows)
 
 

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.commands import audit, cadres, db, exports, payments, serve, shell, villages, workers
+from bot.commands import audit, cadres, claims, db, exports, payments, serve, shell, villages, workers
 from bot.commands.base import CommandError
 from bot.logs import configure_logging, redact_secrets
 from bot.settings import Settings
@@ -24,7 +24,7 @@ from bot.telegram import commands as telegram
 BROKEN_PIPE_STATUS = 141
 
 # The order of `kader --help`. A group's module imports only argparse-level code: its libraries load when it runs.
-_GROUPS = (shell, serve, telegram, db, cadres, payments, exports, villages, workers, audit)
+_GROUPS = (shell, serve, telegram, db, cadres, payments, exports, villages, workers, claims, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,31 +1,48 @@
-"""The console channel: the same flows at a terminal, or scripted one message per line on standard input."""
+"""The console channel: the same flows at a terminal, or scripted one message per line on standard input.
+
+`/foto PATH` or `/file PATH` sends a local file as an attachment, copied into the media store with the same checks
+as a photo from Telegram or WhatsApp (size, allowed type, magic bytes).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import sys
 import uuid
+from pathlib import Path
 from typing import TextIO
 
 from bot.demo import DemoSeed
+from bot.media_store import MediaStore
 from flows.engine import Engine
 from flows.i18n import Translator
 from flows.render import numbered
-from flows.turn import Inbound, Reply
+from flows.turn import UNAVAILABLE, Inbound, Media, Reply
 from storage import contacts
 from storage.database import Database
 
 CHANNEL = "console"
 EXIT_WORDS = {"keluar", "exit", "quit"}
+ATTACH_COMMANDS = ("/foto", "/file")
 
 
 class ConsoleShell:
     """One person talking to the engine through standard input and output; the phone is trusted."""
 
     def __init__(
-        self, engine: Engine, database: Database, phone: str, output: TextIO | None = None, *, echo: bool = False
+        self,
+        engine: Engine,
+        database: Database,
+        phone: str,
+        output: TextIO | None = None,
+        *,
+        echo: bool = False,
+        media: MediaStore | None = None,
     ) -> None:
         self.engine = engine
+        # Where `/foto PATH` copies files; without a store such lines are plain text.
+        self.media = media
         self.database = database
         self.phone = phone
         # Print each line read from a pipe ("> 1") before its answer, so a scripted session reads as a conversation.
@@ -56,18 +73,37 @@ class ConsoleShell:
         self._print("\n".join(lines))
 
     async def send(self, text: str) -> list[Reply]:
-        """Hands one line to the engine and prints the replies at once."""
+        """Hands one line to the engine (a file for `/foto PATH`) and prints the replies at once."""
+        attachment = self._attachment(text)
         inbound = Inbound(
             channel=CHANNEL,
             address=self.phone,
-            text=text,
+            text=text if attachment is None else None,
             message_id=f"console-{uuid.uuid4()}",
             verified_phone=self.phone,
+            media=() if attachment is None else (attachment,),
         )
         replies = await self.engine.handle(inbound)
         for reply in replies:
             self._print(numbered(reply))
         return replies
+
+    def _attachment(self, line: str) -> Media | None:
+        """The file a `/foto PATH` or `/file PATH` line names, kept in the media store (or refused); None otherwise."""
+        command, _, rest = line.strip().partition(" ")
+        if self.media is None or command.casefold() not in ATTACH_COMMANDS or not rest.strip():
+            return None
+        path = Path(rest.strip().strip("'\"")).expanduser()
+        declared, _ = mimetypes.guess_type(path.name)
+        media = Media(ref=str(path), content_type=declared)
+        try:
+            early = self.media.precheck(declared, path.stat().st_size)
+            if early is not None:
+                return MediaStore.refused(media, early)
+            with path.open("rb") as source:
+                return self.media.keep_file(media, source)
+        except OSError:
+            return MediaStore.refused(media, UNAVAILABLE)
 
     async def run(self, input_stream: TextIO | None = None) -> None:
         """Reads until end of input or an exit word: a prompt on a terminal, plain lines otherwise."""

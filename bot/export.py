@@ -1,8 +1,9 @@
 """`kader export workers`: one row per worker, as CSV or XLSX, for the branch office and the village.
 
-NIKs are masked (`631002******0001`) unless the full NIK is asked for, and a full-NIK export is audited
-("export.full_nik": the village filter, the format and the number of rows, never a NIK). Forgotten workers (their
-personal data erased, `storage/data_rights.py`) are not exported: nothing about them is a registration any more.
+NIKs and KPJ card numbers are masked (`631002******0001`, `170*****678`) unless the full NIK is asked for (which
+shows both whole), and a full-NIK export is audited ("export.full_nik": the village filter, the format and the
+number of rows, never a NIK). Forgotten workers (their personal data erased, `storage/data_rights.py`) are not
+exported: nothing about them is a registration any more.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from openpyxl import Workbook
 
 from rules.contribution import monthly_amount
 from rules.coverage import covered_months, membership_on
+from rules.kpj import mask_kpj
 from rules.nik import mask_nik
 from rules.occupations import OTHER
 from storage import audit, payments
@@ -44,6 +46,7 @@ COLUMNS: Sequence[str] = (
     "registered_by",
     "registered_at",
     "status",
+    "kpj",  # last: added after the others, so that sheets reading columns by position still read them
 )
 
 
@@ -76,6 +79,7 @@ def _row(
         person.name if person else "",
         worker.registered_at.isoformat(timespec="seconds"),
         membership.status,
+        (worker.kpj if full_nik else mask_kpj(worker.kpj)) if worker.kpj else "",
     ]
 
 

@@ -13,7 +13,7 @@ import uvicorn
 
 from bot.commands.base import CommandError
 from bot.enabled_channels import enabled_channels
-from bot.runtime import build_engine, prepare_database
+from bot.runtime import build_engine, housekeep_at_start, prepare_database
 from bot.settings import Settings
 from bot.web import Channels, ChannelStartError, create_app
 
@@ -24,6 +24,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     """Runs the web app with every enabled channel until interrupted."""
     database = prepare_database(settings.database_url)
     try:
+        await housekeep_at_start(database, settings)
         engine = build_engine(database, settings)
         app = create_app(database, enabled_channels(settings, database, engine))
         channels: Channels = app.state.channels

@@ -1,5 +1,6 @@
-""" "Cek status": workers see their own membership, cadres their villages', anyone else with the NIK and one detail
-the NIK does not contain (the last 4 digits of the registered phone, or the registration number)."""
+""" "Cek status": workers see their own membership, cadres their villages', anyone else with the NIK (or the KPJ card
+number) and one detail it does not contain (the last 4 digits of the registered phone, the registration number, or
+the other of NIK and KPJ)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from flows.turn import PHONE
 from flows.worker_lookup import lookup_steps, picked_worker_id, selected_worker_id, visible_villages, worker_choice
 from rules.coverage import covered_months, membership_on
 from rules.dates import InvalidDateError, parse_date
+from rules.kpj import TAGGED, InvalidKpjError, read_kpj
 from rules.membership_status import STATUSES
 from rules.name_titles import canonical_title
 from rules.nik import InvalidNikError, parse_nik
@@ -172,16 +174,23 @@ def status_staff_flow() -> Flow:
     )
 
 
-# -- anyone else: the NIK and one detail the NIK does not contain --------------------------
+# -- anyone else: the NIK (or KPJ) and one detail it does not contain ----------------------
 #
 # The birth date is written inside the NIK (digits 7-12), so it proves nothing. The second detail is the last 4 digits
-# of the worker's registered phone or their registration number (a worker with no phone: only the latter). Nothing
-# told or asked depends on whether the NIK is registered until both match, and every check does the same lookup.
+# of the worker's registered phone, their registration number, or their KPJ card number (a worker with no phone: not
+# the first; with no KPJ recorded: not the last). Someone with the card instead of the NIK types the KPJ first; the
+# second detail is then the phone digits, the registration number or the NIK. Nothing told or asked depends on whether
+# the number is registered until both match, and every check does the same lookup. The limits count misses per
+# typed number: a NIK, or "kpj:" and the KPJ, each by its keyed hash (flows/lookup_limits.py).
 
 BY_PHONE = "phone"
 BY_REGISTRATION = "registration"
+BY_KPJ = "kpj"
+BY_NIK = "nik"
+KPJ_FIRST = TAGGED  # the first answer when it is a KPJ: "kpj:17012345678" (a NIK is stored as its 16 digits)
 _PHONE_DIGITS = 4
-_KPJ_DIGITS = 11  # a BPJS Ketenagakerjaan card number, not kept in the village register
+_KPJ_DIGITS = 11  # a BPJS Ketenagakerjaan card number (rules/kpj.py)
+_NIK_DIGITS = 16
 # REG-6310-000001: the regency's 4 digits, then the worker's id in at least 6; without "REG", exactly 10 digits.
 _REGISTRATION_DIGITS = 10
 
@@ -191,7 +200,12 @@ def _parse_check_nik_with(options: FlowOptions | None) -> Any:
         try:
             nik = parse_nik(text, ctx.today()).number
         except InvalidNikError as error:
-            return nik_refusal(error, text)
+            if error.reason != "length":
+                return nik_refusal(error, text)
+            try:
+                nik = KPJ_FIRST + read_kpj(text)  # the card's number instead of the NIK
+            except InvalidKpjError:
+                return nik_refusal(error, text)
         # A NIK many have missed today waits like any other block: the same words, whether it is registered or not.
         block = await blocked(ctx, options, nik)
         if block is not None:
@@ -202,10 +216,18 @@ def _parse_check_nik_with(options: FlowOptions | None) -> Any:
     return parse
 
 
+def _kpj_first(ctx: Context) -> bool:
+    """Whether the first number typed was a KPJ card number rather than a NIK."""
+    return str(ctx.answers.get("nik", "")).startswith(KPJ_FIRST)
+
+
 def _parse_second(text: str, ctx: Context) -> Parsed:
-    """The last 4 digits of a phone ("phone:1234") or a registration number ("registration:REG-6310-000001"), as
-    typed; why not, when it is neither. Which of the two is given is read from what is typed."""
+    """The last 4 digits of a phone ("phone:1234"), a registration number ("registration:REG-6310-000001"), or the
+    other of KPJ ("kpj:17012345678") and NIK ("nik:…"), as typed; why not, when it is none. Which one is given is read
+    from what is typed."""
     typed = re.sub(r"[\s.\-/]", "", text).upper()
+    if typed.startswith("KPJ"):
+        typed = typed.removeprefix("KPJ").removeprefix(":")
     prefixed = typed.startswith("REG")
     digits = typed.removeprefix("REG")
     only_digits = digits.isdigit() and digits.isascii()
@@ -218,8 +240,10 @@ def _parse_second(text: str, ctx: Context) -> Parsed:
         return Valid(f"{BY_REGISTRATION}:REG-{digits[:4]}-{digits[4:]}")
     if typed.startswith(("0", "+", "62")) and _is_mobile(text):
         return Invalid("status.check.invalid.phone_digits")  # the whole number: only its last 4 digits are asked
-    if only_digits and len(digits) == _KPJ_DIGITS:
-        return Invalid("status.check.invalid.kpj")
+    if only_digits and not prefixed and len(digits) == _KPJ_DIGITS:
+        return Invalid("kpj.status_check.same") if _kpj_first(ctx) else Valid(f"{BY_KPJ}:{digits}")
+    if only_digits and not prefixed and len(digits) == _NIK_DIGITS and _kpj_first(ctx):
+        return Valid(f"{BY_NIK}:{digits}")
     return _not_a_detail(text, ctx)
 
 
@@ -242,16 +266,21 @@ def _not_a_detail(text: str, ctx: Context) -> Invalid:
 
 def _detail(ctx: Context) -> tuple[str, str]:
     """The detail given, as (which, value)."""
-    by, _, value = str(ctx.answers["second"]).partition(":")
+    by, _, value = str(ctx.answers.get("second") or ctx.answers["second_kpj"]).partition(":")
     return by, value
 
 
 def _expected(worker: Worker | None, by: str) -> str:
-    """What the detail must be for this worker: the last 4 digits of their phone, or their registration number."""
+    """What the detail must be for this worker: the last 4 digits of their phone, their registration number, their
+    KPJ or their NIK."""
     if worker is None:
         return ""
     if by == BY_PHONE:
         return worker.phone[-_PHONE_DIGITS:] if worker.phone else ""
+    if by == BY_KPJ:
+        return worker.kpj or ""
+    if by == BY_NIK:
+        return worker.nik
     return worker.registration_number or ""
 
 
@@ -282,7 +311,10 @@ def _checker(options: FlowOptions | None) -> Any:
             await _audit_block(ctx, block, nik)
             return Outcome(texts=[wait_text(ctx, block.until)], then="menu")
         by, value = _detail(ctx)
-        worker = await workers.worker_with_nik(ctx.session, nik)
+        if nik.startswith(KPJ_FIRST):
+            worker = await workers.worker_with_kpj(ctx.session, nik.removeprefix(KPJ_FIRST))
+        else:
+            worker = await workers.worker_with_nik(ctx.session, nik)
         if not _matches(worker, by, value):
             await audit.record_event(
                 ctx.session,
@@ -294,7 +326,8 @@ def _checker(options: FlowOptions | None) -> Any:
                 at=ctx.now,
             )
             block = await blocked(ctx, options, nik)
-            first = wait_text(ctx, block.until) if block is not None else ctx.t("status.check.no_match")
+            no_match = "kpj.status_check.no_match" if nik.startswith(KPJ_FIRST) else "status.check.no_match"
+            first = wait_text(ctx, block.until) if block is not None else ctx.t(no_match)
             return Outcome(texts=[f"{first}\n{ctx.t('status.check.register_only')}"], then="menu")
         assert worker is not None
         event = await _audit(ctx, MATCHED_LOOKUP, worker.id, by=by)
@@ -342,15 +375,17 @@ async def _tell_worker(ctx: Context, worker: Worker, check_id: int) -> None:
 
 
 def status_check_flow(options: FlowOptions | None = None) -> Flow:
-    """The NIK and one detail it does not contain must both match; only the status word and date are told, the NIK
-    masked; limited per contact, per NIK and overall (flows/lookup_limits.py); the worker is told of each check."""
+    """The NIK (or KPJ) and one detail it does not contain must both match; only the status word and date are told,
+    the NIK masked; limited per contact, per number and overall (flows/lookup_limits.py); the worker is told of each
+    check."""
     options = options or FlowOptions()
     return Flow(
         name=STATUS_CHECK,
         title="status.title",
         steps=(
             Step("nik", "status.check.nik", parse=_parse_check_nik_with(options), expects=PHONE),
-            Step("second", "status.check.second", parse=_parse_second),
+            Step("second", "status.check.second", parse=_parse_second, condition=lambda ctx: not _kpj_first(ctx)),
+            Step("second_kpj", "kpj.status_check.second", parse=_parse_second, condition=_kpj_first),
         ),
         complete=_checker(options),
         restart_on_phone=STATUS,

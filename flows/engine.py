@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flows.engine_invites import INVITE, EngineInvites
 from flows.engine_offers import EngineOffers
 from flows.engine_turn import CONFIRM_STEP, GREETING, MENU_FLOW, MENU_RUN, UNSURE_CHOICES, VERB_CHOICES, Turn
 from flows.engine_verbs import EngineVerbs
@@ -63,7 +64,7 @@ def _failure_reply(language: str, inbound: Inbound) -> Reply:
     return Reply(Translator(language)("error.unexpected"), language=language, refused_press=pressed)
 
 
-class Engine(EngineOffers, EngineVerbs):
+class Engine(EngineInvites, EngineOffers, EngineVerbs):
     """Runs the registered flows for inbound messages from any channel."""
 
     def __init__(
@@ -165,6 +166,9 @@ class Engine(EngineOffers, EngineVerbs):
         flow = self.registry.get(state.flow)
         step = self._current_step(flow, state)
 
+        if inbound.invite is not None:
+            await self._invite_opened(turn, inbound.invite)
+            return
         if inbound.media and step is not None and step.expects == DOCUMENT:
             await self._answer(turn, flow, step, "", media=[m.ref for m in inbound.media])
             return
@@ -254,8 +258,10 @@ class Engine(EngineOffers, EngineVerbs):
             await self._start(turn, MENU_FLOW, {"welcome": True})
             return
         declined = state.data.get("leave_declined") == state.step
-        is_choice = step is not None and step.expects_choice and match_choice(
-            text, await step.options(turn.ctx), turn.ctx.t, positions=step.positions
+        is_choice = (
+            step is not None
+            and step.expects_choice
+            and match_choice(text, await step.options(turn.ctx), turn.ctx.t, positions=step.positions)
         )
         service = None if declined or is_choice else self._service_in(text)
         if service == HELP:
@@ -276,7 +282,11 @@ class Engine(EngineOffers, EngineVerbs):
 
     async def _phone_shared(self, turn: Turn, flow: Flow | None, step: Step | None) -> None:
         """A phone the channel verified, sent without text: linked already; a service asked for before it starts now,
-        or the flow may start over with it."""
+        or the flow may start over with it; after an invitation link, the number is checked against the invite."""
+        invite = turn.state.data.get(INVITE)
+        if isinstance(invite, int) and (flow is None or flow.name == MENU_FLOW) and turn.ctx.inbound.verified_phone:
+            await self._invite_phone(turn, invite, turn.ctx.inbound.verified_phone)
+            return
         turn.say(turn.ctx.t("common.phone_linked"))
         waiting = turn.state.data.get(AFTER_PHONE)
         if isinstance(waiting, dict) and (flow is None or flow.name == MENU_FLOW):

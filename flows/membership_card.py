@@ -8,6 +8,7 @@ from flows.model import Context
 from flows.person_to_ask import cadre_line
 from rules.contribution import monthly_amount
 from rules.coverage import Membership, arrears_end, covered_months, membership_on, months_owed, reactivated_from
+from rules.kpj import mask_kpj
 from rules.membership_status import ACTIVE, IN_ARREARS, LAPSED, NOT_ACTIVE
 from rules.nik import mask_nik
 from storage import payments
@@ -32,8 +33,11 @@ async def describe(ctx: Context, worker: Worker, membership: Membership, *, full
     lines = [
         t("status.card.title", name=worker.name, number=worker.registration_number or "-"),
         t("status.card.nik", nik=worker.nik if full_nik else mask_nik(worker.nik)),
-        t("status.card.status", status=t(f"status.word.{membership.status}")),
     ]
+    if worker.kpj:
+        # The card number is shown like the NIK: whole to the worker, their registering cadre and admins.
+        lines.append(t("kpj.card", kpj=worker.kpj if full_nik else mask_kpj(worker.kpj)))
+    lines.append(t("status.card.status", status=t(f"status.word.{membership.status}")))
     if membership.protected_until is not None:
         key = "status.card.protected_until" if membership.status == ACTIVE else "status.card.protected_ended"
         lines.append(t(key, date=t.date(membership.protected_until)))

@@ -193,9 +193,13 @@ async def _card(ctx: Context) -> dict[str, Any]:
     return {"card": await describe(ctx, worker, await membership_of(ctx, worker), full_nik=full_nik)}
 
 
-PAY = "pay"
+PAY, EDIT, VOID = "pay", "edit", "void"
+# The card's actions that open another flow with this worker already found (its first step, `query`, answered).
+HANDED_OVER = {PAY: "payment", EDIT: "edit_worker", VOID: "void_payment"}
 _CARD_ACTIONS = (
     Choice(PAY, "my_workers.card_pay", aliases=("bayar", "catat pembayaran", "record payment", "pay")),
+    Choice(EDIT, "my_workers.card_edit", aliases=("ubah", "ubah data", "edit", "change details", "koreksi")),
+    Choice(VOID, "my_workers.card_void", aliases=("batalkan pembayaran", "void", "void a payment", "void payment")),
     Choice(STATUS, "my_workers.card_status", aliases=("status", "cek status", "kartu", "card")),
     Choice(BACK, "my_workers.card_back", aliases=("daftar", "kembali ke daftar", "list", "back to the list")),
 )
@@ -207,9 +211,10 @@ async def _finish(ctx: Context) -> Outcome:
         carry["filter"] = DUE
     worker_id = _picked(ctx)
     if worker_id is not None:
-        if ctx.answers.get("action") == PAY:  # the payment flow starts with this worker already found
-            return Outcome(then="payment", carry={"query": {"id": worker_id}})
-        if ctx.answers.get("action") == STATUS:
+        action = ctx.answers.get("action")
+        if action in HANDED_OVER:  # payment, "Ubah data" or a void starts with this worker already found
+            return Outcome(then=HANDED_OVER[str(action)], carry={"query": {"id": worker_id}})
+        if action == STATUS:
             carry["card"] = worker_id
         return Outcome(then=MY_WORKERS, carry=carry)
     move = ctx.answers.get("move")  # "menu" never gets here: a choice valued "menu" is the shared verb

@@ -98,19 +98,32 @@ async def _status_after(ctx: Context, worker: Worker, first: date, months: int, 
     return t("payment.after.starts", status=status, start=t.date(first), date=until)
 
 
+def _changed_meanwhile(ctx: Context, plan: dict[str, Any]) -> bool:
+    """Another payment recorded since the amount was typed moved the first unpaid month or took a month confirmed."""
+    amount = ctx.answers.get("amount")
+    first = amount.get("first") if isinstance(amount, dict) else None
+    return (first is not None and first != plan["first"].isoformat()) or plan["months"] > plan["free"]
+
+
 async def _save(ctx: Context) -> Outcome:
     plan = await recorded_plan(ctx)
     worker: Worker = plan["worker"]
     before: Membership = plan["membership"]
     if before.status == DECEASED:
         return Outcome(texts=[ctx.t("payment.deceased", name=worker.name)], then="menu")
+    reference = str(ctx.answers["reference"])
+    if _changed_meanwhile(ctx, plan):
+        same_receipt = await payments.payments_with_reference(ctx.session, reference, worker.id)
+        if any(payment.voided_at is None and payment.source == payments.CADRE for payment, _ in same_receipt):
+            return Outcome(texts=[ctx.t("payment.duplicate", reference=reference)], then="menu")
+        return Outcome(texts=[ctx.t("payment.changed_meanwhile", name=worker.name)], then="menu")
     new = NewPayment(
         worker_id=worker.id,
         first_month=plan["first"],
         months=plan["months"],
         amount=int(ctx.answers["amount"]["paid"]),
         source=payments.CADRE,
-        reference=str(ctx.answers["reference"]),
+        reference=reference,
         recorded_by=ctx.staff.person_id if ctx.staff else None,
     )
     if not await payments.add_payment(ctx.session, new):

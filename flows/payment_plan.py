@@ -54,6 +54,16 @@ def start_month(membership: Membership, covered: Sequence[date], today: date) ->
     return membership.next_due
 
 
+def free_months(covered: Sequence[date], first: date, limit: int = MAX_MONTH_COUNT) -> int:
+    """How many months from `first` on are unpaid in a row (at most `limit`): a payment stops before a month already
+    paid (after a void, or a month imported ahead), so that no month is ever paid twice."""
+    paid = set(covered)
+    count = 0
+    while count < limit and add_months(first, count) not in paid:
+        count += 1
+    return count
+
+
 def may_start_next_month(membership: Membership, first: date, today: date) -> bool:
     """Whether a first or renewed payment starting this month, late in it, may start next month instead."""
     renewed = membership.status in (NOT_ACTIVE, LAPSED)
@@ -164,6 +174,7 @@ async def plan_of(ctx: Context, months: int | None = None, first: date | None = 
     year = monthly_amounts(worker, first, max(months, MAX_MONTH_COUNT))
     monthly = year[:months]
     return {
+        "free": free_months(await covered_of(ctx, worker), first),
         "worker": worker,
         "membership": membership,
         "today": today,
@@ -197,6 +208,8 @@ async def recorded_plan(ctx: Context) -> dict[str, Any]:
     paid = int(amount["paid"])
     if plan["expected"] is None or any(m is None for m in plan["year"]):
         return {**plan, "left": 0, "paid": paid}
-    allocation = allocate(plan["year"], paid)
+    # Never into a month already paid: at most the whole months the amount was found to pay when it was typed (the
+    # months unpaid in a row then); a payment recorded meanwhile for the same receipt is refused as a duplicate.
+    allocation = allocate(plan["year"][: int(amount.get("whole", MAX_MONTH_COUNT))], paid)
     monthly = plan["year"][: allocation.months]
     return {**plan, "months": allocation.months, "monthly": monthly, "left": allocation.left, "paid": paid}

@@ -12,7 +12,9 @@ from flows.payment_plan import (
     MONTH_CHOICES,
     PLAUSIBLE_PAYMENT,
     allocate,
+    covered_of,
     expected_text,
+    free_months,
     may_start_next_month,
     monthly_amounts,
     next_value,
@@ -33,7 +35,7 @@ from rules.coverage import (
     months_owed,
 )
 from rules.membership_status import IN_ARREARS, LAPSED
-from rules.months import add_months, read_month_count
+from rules.months import MAX_MONTH_COUNT, add_months, read_month_count
 
 # -- the months ---------------------------------------------------------------------------------------------------
 
@@ -48,6 +50,10 @@ async def _lead(ctx: Context, first: date, *, offer_next: bool) -> str:
         lines.append(t("payment.months.arrears", name=worker.name, months=len(owed), amount=amount))
     if membership.status == LAPSED:
         lines.append(t("payment.months.lapsed", name=worker.name, start=t.month(first)))
+    free = free_months(await covered_of(ctx, worker), first)
+    if free < MAX_MONTH_COUNT:
+        paid = add_months(first, free)
+        lines.append(t("payment.gap.limit", month=t.month(paid), start=t.month(first), months=free))
     if offer_next:
         this_month = monthly_amount(worker, first)
         amount = t.money(this_month) if this_month is not None else t("payment.amount.unknown")
@@ -75,7 +81,9 @@ async def next_prompt(ctx: Context) -> dict[str, Any]:
 
 async def _options(ctx: Context, first: date, skip: int | None = None) -> list[Choice]:
     choices = []
-    for count in MONTH_CHOICES:
+    free = (await plan_of(ctx, 1, first))["free"]
+    counts = sorted({c for c in MONTH_CHOICES if c <= free} | ({free} if free < MAX_MONTH_COUNT else set()))
+    for count in counts:
         if count == skip:
             continue
         plan = await plan_of(ctx, count, first)
@@ -109,19 +117,33 @@ async def next_choices(ctx: Context) -> list[Choice]:
     return await _options(ctx, first) if first is not None else []
 
 
-def parse_months(text: str, ctx: Context) -> Parsed:
+async def _beyond_free(ctx: Context, first: date, count: int) -> Invalid | None:
+    """The refusal of more months than are unpaid in a row from `first` (a later month is paid already), or None."""
+    free = (await plan_of(ctx, 1, first))["free"]
+    if count <= free:
+        return None
+    t = ctx.t
+    return Invalid(
+        "payment.gap.limit", {"month": t.month(add_months(first, free)), "start": t.month(first), "months": free}
+    )
+
+
+async def parse_months(text: str, ctx: Context) -> Parsed:
     """A number of months in words ("setahun", "3 bln", "tiga bulan"), from the first unpaid month."""
     count = read_month_count(text)
-    return Invalid("common.choice_invalid", {"count": len(MONTH_CHOICES)}) if count is None else Valid(str(count))
+    if count is None:
+        return Invalid("common.choice_invalid", {"count": len(MONTH_CHOICES)})
+    _, _, _, first = await starting_point(ctx)
+    return await _beyond_free(ctx, first, count) or Valid(str(count))
 
 
-def parse_next_months(text: str, ctx: Context) -> Parsed:
+async def parse_next_months(text: str, ctx: Context) -> Parsed:
     """A number of months in words, from next month."""
     count = read_month_count(text)
     first = read_next(ctx.answers.get("months"))
     if count is None or first is None:
         return Invalid("common.choice_invalid", {"count": len(MONTH_CHOICES)})
-    return Valid(period_value(first, count))
+    return await _beyond_free(ctx, first, count) or Valid(period_value(first, count))
 
 
 def wants_next_month(ctx: Context) -> bool:
@@ -141,10 +163,15 @@ async def amount_prompt(ctx: Context) -> dict[str, Any]:
 
 def _reading(plan: dict[str, Any], paid: int, ctx: Context) -> dict[str, Any]:
     """The amount kept with the period it was typed for and the whole months it pays (all chosen for PU)."""
-    value: dict[str, Any] = {"paid": paid, "expected": plan["expected"], "period": period_key(ctx)}
+    value: dict[str, Any] = {
+        "paid": paid,
+        "expected": plan["expected"],
+        "period": period_key(ctx),
+        "first": plan["first"].isoformat(),
+    }
     if plan["expected"] is None or any(m is None for m in plan["year"]):
         return {**value, "whole": plan["months"], "cost": None, "left": 0}
-    allocation = allocate(plan["year"], paid)
+    allocation = allocate(plan["year"][: plan["free"]], paid)  # never into a month already paid
     return {**value, "whole": allocation.months, "cost": allocation.cost, "left": allocation.left}
 
 

@@ -50,6 +50,8 @@ class Inbound:
     # The question whose button was pressed (Reply.question of the keyboard), None for typed text: a press on the
     # keyboard of a question no longer asked changes nothing.
     question: str | None = None
+    # The token of an invitation link the person opened (Telegram's t.me/<bot>?start=TOKEN arrives as "/start TOKEN").
+    invite: str | None = None
 
 
 @dataclass(frozen=True)

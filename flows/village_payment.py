@@ -1,5 +1,6 @@
 """ "Bayar untuk desa": a cadre records one village-budget (APBDes) payment for every village-paid BPU worker of a
-village for 1 to 12 months, each worker from their own first unpaid month at their own rate; all or nothing."""
+village for 1 to 12 months, each worker from their own first unpaid month at their own rate; all or nothing. Late in a
+month the new or lapsed workers, who would start this month, may start next month instead (as in "Catat pembayaran")."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from typing import Any
 
 from flows.amount_answers import read_money
 from flows.model import Choice, Context, Flow, Invalid, Outcome, Parsed, Step, Stop, Unsure, Valid
-from flows.payment_plan import MAXIMUM_PAYMENT, MONTH_CHOICES, PLAUSIBLE_PAYMENT, start_month
+from flows.payment_plan import MAXIMUM_PAYMENT, MONTH_CHOICES, PLAUSIBLE_PAYMENT, may_start_next_month, start_month
 from flows.shared_parsers import read_receipt_reference
 from flows.staff_villages import several_villages, village_choices
 from flows.text import is_yes
 from rules.contribution import monthly_amount
-from rules.coverage import covered_months, membership_on
+from rules.coverage import covered_months, days_left_in_month, membership_on, month_end, month_start
 from rules.membership_status import DECEASED
 from rules.months import add_months, read_month_count
 from storage import audit, village_payments
@@ -23,6 +24,8 @@ from storage.payments import NewPayment
 
 VILLAGE_PAYMENT = "village_payment"
 SHOWN_LINES = 10
+# The months question's value for "start next month" (late in a month); the count is then asked again.
+NEXT_START = "next"
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,14 @@ class Share:
 
 @dataclass(frozen=True)
 class VillagePlan:
-    """The workers the payment covers, those left out (PU, deceased), and the total."""
+    """The workers the payment covers, those left out (PU, deceased), and the total; late in a month, the new or
+    lapsed workers who would start this month (moved to next month when the cadre chose so) and this month's cost."""
 
     shares: tuple[Share, ...]
     wage_earners: tuple[Worker, ...]
     deceased: tuple[Worker, ...]
+    starters: tuple[Worker, ...] = ()
+    this_month: int = 0
 
     @property
     def total(self) -> int:
@@ -69,13 +75,25 @@ def _village_name(ctx: Context, code: str | None = None) -> str:
     return dict(ctx.staff.villages).get(code, code) if ctx.staff else code
 
 
+def _starts_next(ctx: Context) -> bool:
+    """Whether the cadre chose to start the new and lapsed workers next month."""
+    return ctx.answers.get("months") == NEXT_START
+
+
 def _months(ctx: Context) -> int:
-    return int(ctx.answers.get("months", 1))
+    value = ctx.answers.get("months_next") if _starts_next(ctx) else ctx.answers.get("months")
+    return int(value or 1)
 
 
-async def _plan(ctx: Context, months: int | None = None) -> VillagePlan:
-    """The payment for the village chosen and `months` (the months chosen by default), read once per message."""
+def _next_month(ctx: Context) -> date:
+    return add_months(month_start(ctx.today(_village(ctx))), 1)
+
+
+async def _plan(ctx: Context, months: int | None = None, later: bool | None = None) -> VillagePlan:
+    """The payment for the village chosen and `months` (the months chosen by default), read once per message;
+    `later` (the cadre's choice by default) starts the workers who may start next month there."""
     code, months = _village(ctx), months or _months(ctx)
+    later = _starts_next(ctx) if later is None else later
     key = ("village workers", code)
     if key not in ctx.memo:
         ctx.memo[key] = await village_payments.village_paid_workers(ctx.session, code)
@@ -83,6 +101,8 @@ async def _plan(ctx: Context, months: int | None = None) -> VillagePlan:
     shares: list[Share] = []
     wage_earners: list[Worker] = []
     deceased: list[Worker] = []
+    starters: list[Worker] = []
+    this_month = 0
     for worker, paid in ctx.memo[key]:
         covered = covered_months(paid)
         membership = membership_on(today, covered, worker.deceased_on)
@@ -90,37 +110,86 @@ async def _plan(ctx: Context, months: int | None = None) -> VillagePlan:
             deceased.append(worker)
             continue
         first = start_month(membership, covered, today)
+        starts_now = may_start_next_month(membership, first, today)  # the single payment's rule (payment_plan.py)
+        current = monthly_amount(worker, first)
+        if starts_now and later:
+            first = add_months(first, 1)
         monthly = [monthly_amount(worker, add_months(first, n)) for n in range(months)]
-        if any(m is None for m in monthly):
+        if any(m is None for m in monthly) or current is None:
             wage_earners.append(worker)
             continue
         shares.append(Share(worker, first, months, sum(m for m in monthly if m is not None)))
-    return VillagePlan(tuple(shares), tuple(wage_earners), tuple(deceased))
+        if starts_now:
+            starters.append(worker)
+            this_month += current
+    return VillagePlan(tuple(shares), tuple(wage_earners), tuple(deceased), tuple(starters), this_month)
 
 
 def _amount_key(ctx: Context) -> str:
-    return f"{ctx.answers.get('village')}|{ctx.answers.get('months')}"
+    return f"{ctx.answers.get('village')}|{ctx.answers.get('months')}|{ctx.answers.get('months_next')}"
 
 
 # -- the questions --------------------------------------------------------------------------------------------------
 
 
 async def _months_prompt(ctx: Context) -> dict[str, Any]:
-    plan, village = await _plan(ctx, 1), _village_name(ctx)
+    t, plan, village = ctx.t, await _plan(ctx, 1, later=False), _village_name(ctx)
     if not plan.shares:  # nothing to pay: any answer ends the flow
-        return {"text": ctx.t("village_payment.none", village=village)}
-    return {"text": ctx.t("village_payment.months.question", village=village, count=len(plan.shares))}
+        return {"text": t("village_payment.none", village=village)}
+    question = t("village_payment.months.question", village=village, count=len(plan.shares))
+    if not plan.starters:
+        return {"text": question}
+    this_month = add_months(_next_month(ctx), -1)
+    lead = t(
+        "village_payment.late.lead",
+        days=days_left_in_month(ctx.today(_village(ctx))),
+        count=len(plan.starters),
+        month=t.month(this_month),
+        amount=t.money(plan.this_month),
+        date=t.date(month_end(this_month)),
+    )
+    return {"text": f"{lead}\n{question}"}
 
 
-async def _month_choices(ctx: Context) -> list[Choice]:
+async def _options(ctx: Context, later: bool) -> list[Choice]:
     choices: list[Choice] = []
-    if not (await _plan(ctx, 1)).shares:
-        return choices
     for count in MONTH_CHOICES:
-        total = (await _plan(ctx, count)).total
+        total = (await _plan(ctx, count, later)).total
         label = ctx.t("village_payment.months.option", months=count, amount=ctx.t.money(total))
         choices.append(Choice(str(count), label=label, aliases=(f"{count} bulan", f"{count} months")))
     return choices
+
+
+async def _month_choices(ctx: Context) -> list[Choice]:
+    """1, 3, 6 or 12 months; and late in a month, when new or lapsed workers would start now, next month."""
+    plan = await _plan(ctx, 1, later=False)
+    if not plan.shares:
+        return []
+    choices = await _options(ctx, later=False)
+    if plan.starters:
+        label = ctx.t("village_payment.late.next", month=ctx.t.month(_next_month(ctx)))
+        choices.append(Choice(NEXT_START, label=label, aliases=("bulan depan", "next month")))
+    return choices
+
+
+async def _next_prompt(ctx: Context) -> dict[str, Any]:
+    plan, t = await _plan(ctx, 1, later=True), ctx.t
+    text = t(
+        "village_payment.late.question",
+        village=_village_name(ctx),
+        count=len(plan.starters),
+        month=t.month(_next_month(ctx)),
+    )
+    return {"text": text}
+
+
+async def _next_choices(ctx: Context) -> list[Choice]:
+    return await _options(ctx, later=True)
+
+
+def _parse_next_months(text: str, ctx: Context) -> Parsed:
+    count = read_month_count(text)
+    return Invalid("village_payment.months.invalid") if count is None else Valid(str(count))
 
 
 async def _parse_months(text: str, ctx: Context) -> Parsed:
@@ -197,6 +266,8 @@ def _show_village(value: Any, ctx: Context) -> str:
 
 
 def _show_months(value: Any, ctx: Context) -> str:
+    if value == NEXT_START:
+        return ctx.t("village_payment.late.period", months=_months(ctx), month=ctx.t.month(_next_month(ctx)))
     return ctx.t("village_payment.period", months=int(value))
 
 
@@ -237,6 +308,7 @@ async def _save(ctx: Context) -> Outcome:
             "worker_ids": [s.worker.id for s in plan.shares],
             "left_out_pu": len(plan.wage_earners),
             "left_out_deceased": len(plan.deceased),
+            **({"start_next_month": len(plan.starters)} if _starts_next(ctx) else {}),
         },
         at=ctx.now,
     )
@@ -272,6 +344,15 @@ def village_payment_flow() -> Flow:
                 prompt_params=_months_prompt,
                 summary_label="village_payment.summary.months",
                 show=_show_months,
+            ),
+            Step(
+                "months_next",
+                "village_payment.months.ask",
+                choices=_next_choices,
+                parse=_parse_next_months,
+                positions=False,
+                prompt_params=_next_prompt,
+                condition=_starts_next,
             ),
             Step(
                 "amount",

@@ -1,4 +1,5 @@
-"""Finding a worker by NIK or name within what the asker may see; shared by status and payment flows."""
+"""Finding a worker by NIK, KPJ card number or name within what the asker may see; shared by status and payment
+flows."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from flows.model import Choice, Context, Invalid, Parsed, Step, Valid
+from rules.kpj import LENGTH as KPJ_LENGTH
+from rules.kpj import compact_kpj
 from rules.nik import compact
 from storage import audit, workers
 from storage.models import Worker
@@ -40,13 +43,20 @@ async def _not_found(ctx: Context, by: str) -> Invalid:
 
 
 async def parse_worker_query(text: str, ctx: Context) -> Parsed:
-    """A NIK or part of a name: one worker found, several to choose from, or none in the asker's villages."""
+    """A NIK, a KPJ card number or part of a name: one worker found, several to choose from, or none in the asker's
+    villages."""
     scope = visible_villages(ctx)
     typed = workers.search_text(text)  # control characters (a NUL) never reach the database
     digits = compact(typed)
+    kpj = compact_kpj(typed)  # "KPJ 170 1234 5678" as the card prints it
+    if kpj.isdigit() and kpj.isascii() and len(kpj) == KPJ_LENGTH:
+        by_kpj = await workers.find_by_kpj(ctx.session, kpj)
+        if by_kpj is None or (scope is not None and by_kpj.village_code not in scope):
+            return await _not_found(ctx, "kpj")
+        return Valid({"id": by_kpj.id})
     if digits.isdigit() and digits.isascii():
         if len(digits) != 16:
-            return Invalid("lookup.nik_length")
+            return Invalid("kpj.lookup_length")
         found = await workers.find_in_villages(ctx.session, digits, scope)
         if found is None:
             return await _not_found(ctx, "nik")
@@ -89,7 +99,7 @@ def selected_worker_id(ctx: Context) -> int:
 
 
 def lookup_steps(condition: Any = None, summary_label: str | None = None, show: Any = None) -> tuple[Step, Step]:
-    """The two steps that find one worker: the NIK-or-name question, then a pick among several."""
+    """The two steps that find one worker: the NIK-KPJ-or-name question, then a pick among several."""
     return (
         Step(
             "query", "lookup.ask", parse=parse_worker_query, condition=condition, summary_label=summary_label, show=show

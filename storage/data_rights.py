@@ -5,7 +5,7 @@ Forgetting keeps the anonymous counts the programme reports on and erases the pe
 - the worker row stays, so that village, segment, programmes, payer, occupation group, sex, registration time and
   cadre still count; its NIK and name become `anon-<id>` (unique, never a NIK: a NIK is 16 digits, and
   `anon-2147483647` still fits the 16 characters of the column on PostgreSQL), the birth date 1 January 1900, the
-  declared income the programme's minimum, phone, heir, sponsor and other occupation are emptied, a death date
+  declared income the programme's minimum, phone, heir, sponsor, KPJ and other occupation are emptied, a death date
   keeps only its month;
 - payments stay (months, amounts, source, reference: no personal data), a reference holding a personal value
   becomes `anon-<payment id>`;
@@ -19,14 +19,26 @@ Forgetting keeps the anonymous counts the programme reports on and erases the pe
   check of the worker's status, or whose body, variables or reason hold a value) keeps its kind, status and times
   but loses its body and variables; one not sent yet is skipped;
 - audit events keep action, time and actor; each string of their details (and the note) holding a value is replaced
-  by "[forgotten]"; a subject that is the worker stays (the id of an anonymous row), a subject that is a pseudonym of
-  the NIK (the keyed hash the status-check limits count by, given by the caller) is emptied.
+  by "[forgotten]", and so are the old and new values of personal fields in the worker's edit and correction
+  events (storage/worker_edits.py); a subject that is the worker stays (the id of an anonymous row), a subject that
+  is a pseudonym of the NIK (the keyed hash the status-check limits count by, given by the caller) is emptied;
+- cases (deaths, accidents) about the worker — theirs by worker id, or opened by name and village with no worker
+  found when the match is certain (the NIK the reporter typed is the worker's, or the name is the worker's, in the
+  worker's village, and no other worker there has that name and no other NIK was typed) — keep kind, cause, status,
+  match, outcome, village, reporter relation and their administrative times: the reporter's name and phone and the
+  name given are erased, the free text of the details (place, story, injuries, witnesses, typed phone, NIK) becomes
+  "[forgotten]" (flags such as a road accident stay), the event date keeps only its month and the event time goes.
+  Their documents stay as rows (kind, type, size, time received: what the office counts) without path and checksum;
+  forget() returns the files no other case refers to, for the caller to delete. Their messages (keyed
+  `claim:<case id>:…`) are blanked, their audit events lose reasons, notes and checksums. Death dates the worker's
+  `worker.deceased` events carry keep only the month. A case the worker reported about someone else loses the
+  reporter's name and phone; any other case whose details hold a value has those strings scrubbed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,8 +49,12 @@ from sqlalchemy.orm import selectinload
 
 from rules.contribution import DEFAULT_RATES
 from rules.nik import compact
+from storage.claims import CLOSED_STATUSES, PREVIOUS_DECEASED_ON
+from storage.claims import SUBJECT as CLAIM_SUBJECT
 from storage.models import (
     AuditEvent,
+    Claim,
+    ClaimDocument,
     Contact,
     Conversation,
     OutboundMessage,
@@ -50,6 +66,7 @@ from storage.models import (
 )
 from storage.personal_traces import SCRUBBED, PersonalValues
 from storage.types import utcnow
+from storage.worker_edits import edited_fields, scrub_edit
 from storage.workers import ANONYMOUS_PREFIX
 
 ANONYMOUS_BIRTH_DATE = date(1900, 1, 1)
@@ -58,6 +75,19 @@ NOT_SENT = ("pending", "sending")
 PSEUDONYM = "nik_pseudonym"  # what a trace holds when its subject is a pseudonym (keyed hash) of the NIK
 KEYS_BY_WORKER = ("registration",)  # outbox keys <kind>:<worker id>:<contact id>
 KEYS_BY_EVENT = ("status_checked",)  # outbox keys <kind>:<audit event id>:<contact id>, the event about the worker
+KEYS_BY_CLAIM = ("claim",)  # outbox keys <kind>:<case id>:…, about a case about the worker
+# How a case is linked to the worker: the first three are *about* the worker (scrubbed whole).
+BY_WORKER = "worker"  # claim.worker_id
+BY_NIK = "nik"  # no worker found; the NIK the reporter typed is the worker's
+BY_NAME = "name_in_village"  # no worker found; the worker's name in the worker's village, nobody else's there
+BY_REPORTER = "reporter"  # the worker reported it (from their own contact, or their phone nobody shares)
+MENTIONED = "mentioned"  # its details hold one of the worker's values
+ABOUT_WORKER = (BY_WORKER, BY_NIK, BY_NAME)
+CASE = "case"  # what an audit event about a case about the worker holds
+DEATH_DATE = "death_date"  # what a worker.deceased event of the worker holds
+DEATH_ACTIONS = ("worker.deceased", "worker.deceased_undone")
+CLAIM_FREE_TEXT = ("reason", "note", "sha256")  # details of case events that may say anything, or fingerprint a file
+KEPT_DETAILS = ("who",)  # a case's details that are codes, kept with the flags (true/false)
 _ANONYMOUS = re.compile(rf"{ANONYMOUS_PREFIX}\d+")
 _BATCH = 1_000
 
@@ -74,7 +104,7 @@ def is_forgotten(worker: Worker) -> bool:
 
 def values_of(worker: Worker) -> PersonalValues:
     """The values that identify a worker in stored text."""
-    return PersonalValues(worker.nik, worker.name, worker.phone, worker.birth_date)
+    return PersonalValues(worker.nik, worker.name, worker.phone, worker.birth_date, worker.kpj)
 
 
 async def find_worker(session: AsyncSession, text: str, *, lock: bool = False) -> Worker | None:
@@ -143,11 +173,17 @@ async def conversations_holding(session: AsyncSession, values: PersonalValues) -
 
 
 async def messages_about(
-    session: AsyncSession, worker: Worker, values: PersonalValues, event_ids: Sequence[int] = ()
+    session: AsyncSession,
+    worker: Worker,
+    values: PersonalValues,
+    event_ids: Sequence[int] = (),
+    claim_ids: Sequence[int] = (),
 ) -> list[Trace]:
-    """Messages keyed to the worker or to an event about them (event_ids), or whose text holds one of the values."""
+    """Messages keyed to the worker, to an event about them (event_ids) or to a case about them (claim_ids), or whose
+    text holds one of the values."""
     keys = tuple(f"{kind}:{worker.id}:" for kind in KEYS_BY_WORKER)
     keys += tuple(f"{kind}:{event_id}:" for kind in KEYS_BY_EVENT for event_id in event_ids)
+    keys += tuple(f"{kind}:{claim_id}:" for kind in KEYS_BY_CLAIM for claim_id in claim_ids)
     query = select(
         OutboundMessage.id, OutboundMessage.key, OutboundMessage.body, OutboundMessage.variables, OutboundMessage.reason
     ).order_by(OutboundMessage.id)
@@ -160,18 +196,36 @@ async def messages_about(
 
 
 async def audit_events_about(
-    session: AsyncSession, worker: Worker, values: PersonalValues, pseudonyms: Sequence[tuple[str, str]] = ()
+    session: AsyncSession,
+    worker: Worker,
+    values: PersonalValues,
+    pseudonyms: Sequence[tuple[str, str]] = (),
+    claim_references: Collection[str] = (),
 ) -> list[Trace]:
-    """Events about the worker, or about a pseudonym of their NIK (then holding PSEUDONYM), or holding a value."""
+    """Events about the worker, or about a case about them (then holding CASE), or about a pseudonym of their NIK
+    (then holding PSEUDONYM), or holding a value; an edit of the worker also holds the personal fields it changed
+    (old values included: a former phone, NIK, KPJ), a death recorded for them its date (DEATH_DATE)."""
     query = select(
-        AuditEvent.id, AuditEvent.subject_type, AuditEvent.subject_id, AuditEvent.details, AuditEvent.note
+        AuditEvent.id,
+        AuditEvent.action,
+        AuditEvent.subject_type,
+        AuditEvent.subject_id,
+        AuditEvent.details,
+        AuditEvent.note,
     ).order_by(AuditEvent.id)
     traces = []
-    async for event_id, subject_type, subject_id, details, note in _stream(session, query):
-        found = tuple(dict.fromkeys(values.found_in(details) + values.found_in(note)))
+    async for event_id, action, subject_type, subject_id, details, note in _stream(session, query):
+        about_worker = subject_type == "worker" and subject_id == str(worker.id)
+        about_case = subject_type == CLAIM_SUBJECT and subject_id in claim_references
+        edited = edited_fields(action, details) if about_worker else ()
+        found = tuple(dict.fromkeys(values.found_in(details) + values.found_in(note) + edited))
         if (subject_type, subject_id) in pseudonyms:
             found += (PSEUDONYM,)
-        if found or (subject_type == "worker" and subject_id == str(worker.id)):
+        if about_worker and action in DEATH_ACTIONS and _full_date((details or {}).get("deceased_on")):
+            found += (DEATH_DATE,)
+        if about_case:
+            found += (CASE,)
+        if found or about_worker:
             traces.append(Trace(event_id, found))
     return traces
 
@@ -180,6 +234,116 @@ async def payments_of(session: AsyncSession, worker_id: int) -> list[Payment]:
     """A worker's payments, oldest month first."""
     query = select(Payment).where(Payment.worker_id == worker_id).order_by(Payment.first_month, Payment.id)
     return list(await session.scalars(query))
+
+
+def _full_date(value: Any) -> bool:
+    """Whether a value is an ISO date with its day (2026-10-17), not only a month (2026-10)."""
+    return isinstance(value, str) and len(value) == 10
+
+
+def same_name(first: str | None, second: str | None) -> bool:
+    """Whether two names are the same, whatever their case and spacing ("siti  AMINAH" is "Siti Aminah")."""
+    if not first or not second:
+        return False
+    return first.casefold().split() == second.casefold().split()
+
+
+@dataclass(frozen=True)
+class ClaimTrace:
+    """A case about the worker, reported by them, or mentioning them; how it is linked (BY_WORKER, BY_NIK, BY_NAME,
+    BY_REPORTER, MENTIONED), how many documents it keeps, and which values it holds."""
+
+    claim: Claim
+    linked_by: str
+    documents: int
+    found: tuple[str, ...]
+
+    @property
+    def about_worker(self) -> bool:
+        """Whether the case is about the worker (their death or accident), not only reported by or mentioning them."""
+        return self.linked_by in ABOUT_WORKER
+
+
+@dataclass(frozen=True)
+class _Whom:
+    """What tells whether a case is the worker's: the worker, their own contacts, a namesake in their village, and
+    whether their phone is shared."""
+
+    worker: Worker
+    own_contacts: Collection[int]
+    namesake: bool
+    shared_phone: bool
+
+    def link(self, row: Any) -> str | None:
+        """How a case (a row of claim columns) is linked to the worker, if it is (see ClaimTrace)."""
+        worker = self.worker
+        typed = row.details.get("nik") if isinstance(row.details, dict) else None
+        typed_nik = compact(str(typed)) if typed else None
+        if row.worker_id == worker.id:
+            return BY_WORKER
+        if row.worker_id is None and typed_nik == worker.nik:
+            return BY_NIK
+        if (
+            row.worker_id is None
+            and row.village_code == worker.village_code
+            and typed_nik is None
+            and not self.namesake
+            and same_name(row.named_worker, worker.name)
+        ):
+            return BY_NAME
+        if row.reporter_contact_id is not None and row.reporter_contact_id in self.own_contacts:
+            return BY_REPORTER
+        if worker.phone and row.reporter_phone == worker.phone and not self.shared_phone:
+            return BY_REPORTER
+        return None
+
+
+async def claims_linked(
+    session: AsyncSession, worker: Worker, values: PersonalValues, contacts: ContactsOfWorker | None = None
+) -> list[ClaimTrace]:
+    """The cases about the worker (their own, or opened by name with a certain match: see the module's notes), those
+    they reported, and those whose details hold one of their values; oldest first."""
+    contacts = contacts if contacts is not None else await contacts_of(session, worker)
+    own = {c.id for c in contacts.own}
+    namesakes = await session.scalars(
+        select(Worker.name).where(Worker.village_code == worker.village_code, Worker.id != worker.id)
+    )
+    whom = _Whom(worker, own, any(same_name(name, worker.name) for name in namesakes), bool(contacts.shared))
+    query = select(
+        Claim.id,
+        Claim.worker_id,
+        Claim.village_code,
+        Claim.named_worker,
+        Claim.details,
+        Claim.reporter_contact_id,
+        Claim.reporter_phone,
+        Claim.reporter_name,
+    ).order_by(Claim.id)
+    links: dict[int, tuple[str, tuple[str, ...]]] = {}
+    async for row in _stream(session, query):
+        linked_by = whom.link(row)
+        found = tuple(
+            dict.fromkeys(
+                values.found_in(row.details)
+                + values.found_in(row.named_worker)
+                + values.found_in(row.reporter_name)
+                + values.found_in(row.reporter_phone)
+            )
+        )
+        if linked_by is None and values.found_in(row.details):
+            linked_by = MENTIONED
+        if linked_by is not None:
+            links[row.id] = (linked_by, found)
+    if not links:
+        return []
+    counted = await session.execute(
+        select(ClaimDocument.claim_id, func.count())
+        .where(ClaimDocument.claim_id.in_(list(links)))
+        .group_by(ClaimDocument.claim_id)
+    )
+    documents = {claim_id: int(count) for claim_id, count in counted}
+    rows = await session.scalars(select(Claim).where(Claim.id.in_(list(links))).order_by(Claim.id))
+    return [ClaimTrace(c, links[c.id][0], documents.get(c.id, 0), links[c.id][1]) for c in rows]
 
 
 # -- forgetting --------------------------------------------------------------------------------
@@ -200,6 +364,11 @@ class ErasurePlan:
     messages: tuple[int, ...]
     audit_events: tuple[int, ...]
     pseudonyms: tuple[tuple[str, str], ...] = ()
+    claims: tuple[int, ...] = ()  # about the worker: scrubbed whole
+    open_claims: tuple[str, ...] = ()  # the references of those not closed (paid, refused, withdrawn) yet
+    claim_documents: int = 0  # the documents of those cases (rows kept, files let go)
+    claims_reported: tuple[int, ...] = ()  # reported by the worker: reporter's name and phone erased
+    claims_mentioning: tuple[int, ...] = ()  # details holding a value: those strings scrubbed
 
     def counts(self) -> dict[str, int]:
         """How many rows each change touches, by name."""
@@ -214,6 +383,10 @@ class ErasurePlan:
             "messages_deleted": self.own_messages,
             "messages_blanked": len(self.messages),
             "audit_events_scrubbed": len(self.audit_events),
+            "claims_scrubbed": len(self.claims),
+            "claim_documents_unlinked": self.claim_documents,
+            "claims_reporter_erased": len(self.claims_reported),
+            "claims_mentions_scrubbed": len(self.claims_mentioning),
         }
 
 
@@ -232,8 +405,13 @@ async def plan_erasure(
     own = {c.id for c in contacts.own}
     payments = await payments_of(session, worker.id)
     conversations = [t.id for t in await conversations_holding(session, values) if t.id not in own]
-    events = await audit_events_about(session, worker, values, pseudonyms)
-    message_ids = [t.id for t in await messages_about(session, worker, values, [t.id for t in events])]
+    cases = await claims_linked(session, worker, values, contacts)
+    about = [t for t in cases if t.about_worker]
+    references = {t.claim.reference for t in about if t.claim.reference}
+    events = await audit_events_about(session, worker, values, pseudonyms, references)
+    message_ids = [
+        t.id for t in await messages_about(session, worker, values, [t.id for t in events], [t.claim.id for t in about])
+    ]
     kept_messages = await session.scalars(
         select(OutboundMessage.id).where(OutboundMessage.id.in_(message_ids), OutboundMessage.contact_id.not_in(own))
     )
@@ -250,6 +428,11 @@ async def plan_erasure(
         messages=tuple(sorted(kept_messages)),
         audit_events=tuple(audit),
         pseudonyms=tuple(pseudonyms),
+        claims=tuple(t.claim.id for t in about),
+        open_claims=tuple(t.claim.reference or str(t.claim.id) for t in about if t.claim.status not in CLOSED_STATUSES),
+        claim_documents=sum(t.documents for t in about),
+        claims_reported=tuple(t.claim.id for t in cases if t.linked_by == BY_REPORTER),
+        claims_mentioning=tuple(t.claim.id for t in cases if t.linked_by == MENTIONED),
     )
 
 
@@ -261,6 +444,7 @@ async def _delete_contacts(session: AsyncSession, ids: Sequence[int]) -> None:
     await session.execute(delete(Conversation).where(Conversation.contact_id.in_(ids)))
     await session.execute(update(ReceivedMessage).where(ReceivedMessage.contact_id.in_(ids)).values(contact_id=None))
     await session.execute(update(AuditEvent).where(AuditEvent.actor_contact_id.in_(ids)).values(actor_contact_id=None))
+    await session.execute(update(Claim).where(Claim.reporter_contact_id.in_(ids)).values(reporter_contact_id=None))
     await session.execute(delete(Contact).where(Contact.id.in_(ids)))
 
 
@@ -285,14 +469,27 @@ async def _blank_messages(session: AsyncSession, message_ids: Sequence[int]) -> 
 
 
 async def _scrub_audit(
-    session: AsyncSession, values: PersonalValues, event_ids: Sequence[int], pseudonyms: Sequence[tuple[str, str]]
+    session: AsyncSession,
+    worker_id: int,
+    values: PersonalValues,
+    event_ids: Sequence[int],
+    pseudonyms: Sequence[tuple[str, str]],
+    claim_references: Collection[str] = (),
 ) -> None:
     for start in range(0, len(event_ids), _BATCH):
         chunk = event_ids[start : start + _BATCH]
         for event in await session.scalars(select(AuditEvent).where(AuditEvent.id.in_(chunk))):
-            details = values.scrub(event.details or {})
+            details = event.details or {}
+            if event.subject_type == "worker" and event.subject_id == str(worker_id):
+                details = scrub_edit(event.action, details)
+                if event.action in DEATH_ACTIONS and _full_date(details.get("deceased_on")):
+                    details = {**details, "deceased_on": details["deceased_on"][:7]}
+            about_case = event.subject_type == CLAIM_SUBJECT and event.subject_id in claim_references
+            if about_case:
+                details = {k: (SCRUBBED if k in CLAIM_FREE_TEXT and v is not None else v) for k, v in details.items()}
+            details = values.scrub(details)
             event.details = details if not values.found_in(details) else {"scrubbed": SCRUBBED}
-            if values.found_in(event.note):
+            if values.found_in(event.note) or (about_case and event.note):
                 event.note = SCRUBBED
             if (event.subject_type, event.subject_id) in pseudonyms:
                 event.subject_type, event.subject_id = None, None
@@ -310,21 +507,73 @@ def _anonymise(worker: Worker) -> None:
     worker.heir_name = None
     worker.heir_relation = None
     worker.heir_phone = None
+    worker.kpj = None
     if worker.deceased_on is not None:
         worker.deceased_on = worker.deceased_on.replace(day=1)
 
 
-async def forget(session: AsyncSession, worker: Worker, plan: ErasurePlan) -> None:
-    """Erases the worker's personal data as planned (see the module's docstring), in the caller's transaction."""
+def _kept_details(details: dict[str, Any]) -> dict[str, Any]:
+    """A case's details with only flags (true/false), codes (KEPT_DETAILS) and a death date's month left."""
+    kept: dict[str, Any] = {}
+    for key, value in (details or {}).items():
+        if value is None or isinstance(value, bool) or (key in KEPT_DETAILS and isinstance(value, str)):
+            kept[key] = value
+        elif key == PREVIOUS_DECEASED_ON and _full_date(value):
+            kept[key] = value[:7]
+        else:
+            kept[key] = SCRUBBED
+    return kept
+
+
+def _scrub_case(claim: Claim) -> None:
+    """Erases what a case about the worker says of people, keeping what it counts as (see the module's notes)."""
+    claim.reporter_name = SCRUBBED
+    claim.reporter_phone = None
+    if claim.named_worker is not None:
+        claim.named_worker = SCRUBBED
+    claim.details = _kept_details(claim.details)
+    claim.event_date = claim.event_date.replace(day=1)
+    claim.event_at = None
+
+
+async def _scrub_claims(session: AsyncSession, values: PersonalValues, plan: ErasurePlan) -> tuple[str, ...]:
+    """Scrubs the cases as planned; the stored files of the worker's cases that no other case refers to."""
+    for claim in await session.scalars(select(Claim).where(Claim.id.in_(plan.claims_reported))):
+        claim.reporter_name, claim.reporter_phone = SCRUBBED, None
+        claim.details = values.scrub(claim.details)
+    for claim in await session.scalars(select(Claim).where(Claim.id.in_(plan.claims_mentioning))):
+        claim.details = values.scrub(claim.details)
+    for claim in await session.scalars(select(Claim).where(Claim.id.in_(plan.claims))):
+        _scrub_case(claim)
+    stored: dict[str, str] = {}
+    for document in await session.scalars(select(ClaimDocument).where(ClaimDocument.claim_id.in_(plan.claims))):
+        if document.path != SCRUBBED:
+            stored[document.path] = document.sha256
+        document.path, document.sha256 = SCRUBBED, f"{ANONYMOUS_PREFIX}{document.id}"
+    await session.flush()
+    let_go = []
+    for path, sha256 in stored.items():
+        elsewhere = select(ClaimDocument.id).where(or_(ClaimDocument.sha256 == sha256, ClaimDocument.path == path))
+        if await session.scalar(elsewhere.limit(1)) is None:
+            let_go.append(path)
+    return tuple(let_go)
+
+
+async def forget(session: AsyncSession, worker: Worker, plan: ErasurePlan) -> tuple[str, ...]:
+    """Erases the worker's personal data as planned (see the module's docstring), in the caller's transaction; the
+    paths of the stored documents no case refers to any more, which the caller deletes once this is committed."""
     values = values_of(worker)
     for payment in await session.scalars(select(Payment).where(Payment.id.in_(plan.payment_references))):
         payment.reference = anonymous_label(payment.id)
+    references = set(await session.scalars(select(Claim.reference).where(Claim.id.in_(plan.claims))))
     await _delete_contacts(session, plan.own_contacts)
     await _clear_conversations(session, plan.conversations)
     await _blank_messages(session, plan.messages)
-    await _scrub_audit(session, values, plan.audit_events, plan.pseudonyms)
+    await _scrub_audit(session, plan.worker_id, values, plan.audit_events, plan.pseudonyms, references)
+    files = await _scrub_claims(session, values, plan)
     _anonymise(worker)
     await session.flush()
+    return files
 
 
 # -- the access request ------------------------------------------------------------------------
@@ -370,17 +619,23 @@ class AccessReport:
     messages: list[MessageTrace]
     conversations: list[ConversationTrace]
     events: list[EventTrace]
+    claims: list[ClaimTrace] = field(default_factory=list)
 
 
 async def access_report(
     session: AsyncSession, worker: Worker, pseudonyms: Sequence[tuple[str, str]] = ()
 ) -> AccessReport:
-    """Everything stored about the worker: row, payments, contacts, messages, conversations and audit events."""
+    """Everything stored about the worker: row, payments, contacts, cases, messages, conversations and audit events."""
     values = values_of(worker)
     contacts = await contacts_of(session, worker)
     contact_ids = contacts.ids
-    events = {t.id: t.found for t in await audit_events_about(session, worker, values, pseudonyms)}
-    about = {t.id: t.found for t in await messages_about(session, worker, values, list(events))}
+    cases = await claims_linked(session, worker, values, contacts)
+    own_cases = [t.claim for t in cases if t.about_worker]
+    references = {c.reference for c in own_cases if c.reference}
+    events = {t.id: t.found for t in await audit_events_about(session, worker, values, pseudonyms, references)}
+    about = {
+        t.id: t.found for t in await messages_about(session, worker, values, list(events), [c.id for c in own_cases])
+    }
     message_query = select(OutboundMessage).where(
         or_(OutboundMessage.id.in_(list(about)), OutboundMessage.contact_id.in_(contact_ids))
     )
@@ -413,4 +668,5 @@ async def access_report(
         messages=messages,
         conversations=conversations,
         events=[EventTrace(e, p, c, events[e.id]) for e, p, c in event_rows],
+        claims=cases,
     )

@@ -9,7 +9,9 @@ from sqlalchemy import case, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage import audit
 from storage.models import Person, Role, Village, Worker
+from storage.workers import ANONYMOUS_PREFIX
 
 ADMIN = "admin"
 CADRE = "cadre"
@@ -131,3 +133,36 @@ async def count_registered_by(session: AsyncSession, person_id: int) -> int:
     """How many workers this person registered."""
     query = select(func.count()).select_from(Worker).where(Worker.registered_by == person_id)
     return int(await session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What `move_workers` did: the ids of the workers moved, or the villages the new cadre does not serve (then
+    nothing moved)."""
+
+    worker_ids: tuple[int, ...]
+    unserved: tuple[str, ...] = ()
+
+
+async def move_workers(session: AsyncSession, source: Staff, target: Staff, village_code: str | None = None) -> Moved:
+    """Makes `target` the registering cadre of the workers `source` registered (of one village when given), forgotten
+    workers left out, each move audited with the old and new person; moves nothing when `target` is not a cadre of
+    every village those workers live in."""
+    query = select(Worker).where(Worker.registered_by == source.person_id, Worker.nik.not_like(f"{ANONYMOUS_PREFIX}%"))
+    if village_code is not None:
+        query = query.where(Worker.village_code == village_code)
+    moving = list(await session.scalars(query.order_by(Worker.id)))
+    unserved = sorted({w.village_code for w in moving} - set(target.village_codes))
+    if unserved:
+        return Moved((), tuple(unserved))
+    for worker in moving:
+        worker.registered_by = target.person_id
+        await audit.record_event(
+            session,
+            "worker.moved",
+            subject_type="worker",
+            subject_id=str(worker.id),
+            details={"village": worker.village_code, "from_person": source.person_id, "to_person": target.person_id},
+        )
+    await session.flush()
+    return Moved(tuple(w.id for w in moving))

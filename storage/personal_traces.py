@@ -1,11 +1,12 @@
-"""Finding one worker's personal values (NIK, name, phone, birth date) in free text and JSON, and scrubbing them.
+"""Finding one worker's personal values (NIK, name, phone, birth date, KPJ card number) in free text and JSON, and
+scrubbing them.
 
 Stored text holds these values as people typed them, so the match is lenient where it is safe: digits are compared
 with their separators removed (`0813-5000-1234`, `6310 0545 0880 0001`, `05-08-1980`), a phone in any of its forms
 (`+6281350001234`, `6281350001234`, `081350001234`) through its national number, a NIK also masked
 (`631005******0001`), a birth date as ISO, as day-month-
-year digits or in words in Indonesian or English (`5 Agustus 1980`, `05 agt 1980`), and the name as whole words in
-any case and spacing (so "Wati" is not found inside "Watini").
+year digits or in words in Indonesian or English (`5 Agustus 1980`, `05 agt 1980`), the name as whole words in
+any case and spacing (so "Wati" is not found inside "Watini"), and a KPJ by its 11 digits (`170 1234 5678`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ NIK = "nik"
 NAME = "name"
 PHONE = "phone"
 BIRTH_DATE = "birth_date"
-KINDS = (NIK, NAME, PHONE, BIRTH_DATE)
+KPJ = "kpj"
+KINDS = (NIK, NAME, PHONE, BIRTH_DATE, KPJ)
 
 SCRUBBED = "[forgotten]"
 
@@ -67,6 +69,7 @@ class PersonalValues:
     name: str
     phone: str | None
     birth_date: date
+    kpj: str | None = None
     _name: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _date_words: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -76,7 +79,7 @@ class PersonalValues:
         object.__setattr__(self, "_date_words", _date_in_words(self.birth_date))
 
     def found_in(self, value: Any) -> tuple[str, ...]:
-        """Which of the values (nik, name, phone, birth_date) a text or JSON document holds, in that order."""
+        """Which of the values (nik, name, phone, birth_date, kpj) a text or JSON document holds, in that order."""
         if value is None:
             return ()
         text = as_text(value)
@@ -92,6 +95,8 @@ class PersonalValues:
         born = self.birth_date
         if born.strftime("%Y%m%d") in digits or born.strftime("%d%m%Y") in digits or self._date_words.search(folded):
             found.append(BIRTH_DATE)
+        if self.kpj and self.kpj.isdigit() and re.search(rf"(?<!\d){self.kpj}(?!\d)", digits):
+            found.append(KPJ)
         return tuple(found)
 
     def scrub(self, value: Any) -> Any:

@@ -74,6 +74,37 @@ async def find_by_nik(session: AsyncSession, nik: str) -> Worker | None:
     return await session.scalar(select(Worker).where(Worker.nik == nik).options(selectinload(Worker.village)))
 
 
+async def find_by_kpj(session: AsyncSession, kpj: str) -> Worker | None:
+    """The worker holding this KPJ number (11 digits, as stored), with their village."""
+    return await session.scalar(select(Worker).where(Worker.kpj == kpj).options(selectinload(Worker.village)))
+
+
+async def worker_with_kpj(session: AsyncSession, kpj: str) -> Worker | None:
+    """The worker holding this KPJ number and nothing else: one query, whether or not there is one."""
+    return await session.scalar(select(Worker).where(Worker.kpj == kpj))
+
+
+_IN_BATCH = 1_000
+
+
+async def workers_by_nik(session: AsyncSession, niks: Sequence[str]) -> dict[str, Worker]:
+    """The workers registered with these NIKs, by NIK (a batch of queries for a whole file)."""
+    found: dict[str, Worker] = {}
+    for start in range(0, len(niks), _IN_BATCH):
+        query = select(Worker).where(Worker.nik.in_(niks[start : start + _IN_BATCH]))
+        found.update((worker.nik, worker) for worker in await session.scalars(query))
+    return found
+
+
+async def kpj_holders(session: AsyncSession, kpjs: Sequence[str]) -> dict[str, int]:
+    """The ids of the workers holding these KPJ numbers, by KPJ."""
+    found: dict[str, int] = {}
+    for start in range(0, len(kpjs), _IN_BATCH):
+        query = select(Worker.kpj, Worker.id).where(Worker.kpj.in_(kpjs[start : start + _IN_BATCH]))
+        found.update((str(kpj), worker_id) for kpj, worker_id in await session.execute(query))
+    return found
+
+
 async def worker_with_nik(session: AsyncSession, nik: str) -> Worker | None:
     """The worker registered with this NIK and nothing else: one query, whether or not there is one."""
     return await session.scalar(select(Worker).where(Worker.nik == nik))

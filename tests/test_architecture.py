@@ -192,6 +192,7 @@ def circles(graph: dict[str, dict[str, set[str]]]) -> list[list[str]]:
 def flow_units(graph: dict[str, dict[str, set[str]]], root: Path = ROOT) -> dict[str, str]:
     """Each module of a flow, mapped to its flow: a module of flows/ that declares a `*_flow()` function, or a
     package under flows/ with one such module (all its modules are that flow's own parts)."""
+
     def unit_of(module: str) -> str:
         parts = module.split(".")
         return ".".join(parts[:2])
@@ -222,8 +223,12 @@ def test_the_graph_sees_circles_flows_and_private_names(tmp_path):
     graph = import_graph(tmp_path, ("flows",))
     assert circles(graph) == [["flows.left", "flows.right"]]
     units = flow_units(graph, tmp_path)
-    assert units == {"flows.a": "flows.a", "flows.b": "flows.b", "flows.tour": "flows.tour",
-                     "flows.tour.steps": "flows.tour"}
+    assert units == {
+        "flows.a": "flows.a",
+        "flows.b": "flows.b",
+        "flows.tour": "flows.tour",
+        "flows.tour.steps": "flows.tour",
+    }
     assert graph["flows.b"] == {"flows.a": {"_helper"}}
     assert graph["flows.tour"] == {"flows.tour.steps": {"tour_flow"}}
 

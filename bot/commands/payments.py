@@ -123,7 +123,7 @@ async def _payments_void(args: argparse.Namespace, settings: Settings) -> int:
     from rules.months import add_months
     from rules.nik import compact, mask_nik
     from rules.payment_rows import rupiah_text
-    from storage import audit, data_rights, payments
+    from storage import data_rights, payment_voids, payments
     from storage.types import utcnow
 
     reference = args.reference.strip()
@@ -168,27 +168,7 @@ async def _payments_void(args: argparse.Namespace, settings: Settings) -> int:
                         "the reason must not contain the worker's NIK, name, phone or birth date: it is kept with the "
                         "payment and in the audit trail"
                     )
-            await payments.void_payments(session, [p.id for p, _ in live], reason, actor, now)
-            for payment, worker in live:
-                await audit.record_event(
-                    session,
-                    payments.VOIDED,
-                    person_id=actor,
-                    subject_type="worker",
-                    subject_id=str(worker.id),
-                    details={
-                        "payment_id": payment.id,
-                        "worker_id": worker.id,
-                        "reason": reason,
-                        "actor": actor,
-                        "reference": payment.reference,
-                        "source": payment.source,
-                        "first_month": payment.first_month.isoformat(),
-                        "months": payment.months,
-                        "amount": payment.amount,
-                    },
-                    at=now,
-                )
+            await payment_voids.void_audited(session, [p for p, _ in live], reason, actor, now)
     finally:
         await database.close()
     for payment, worker in live:

@@ -1,4 +1,5 @@
-"""`kader worker show | forget`: a worker's rights over their data (UU 27/2022 PDP), access and erasure."""
+"""`kader worker show | forget`: a worker's rights over their data (UU 27/2022 PDP), access and erasure; `edit` and
+`import-kpj` are in bot/commands/worker_edit.py and bot/commands/kpj_import.py."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.commands import kpj_import, worker_edit
 from bot.commands.audit import acting_admin, describe_actor, describe_details, local_time, nik_pseudonyms
 from bot.commands.base import CommandError, add_command, add_database_option, database_url
 from bot.settings import Settings
@@ -27,7 +30,9 @@ _MAX_REASON = 500
 
 def register(commands: Any) -> None:
     """Adds the `worker` group to the `kader` parser."""
-    worker = add_command(commands, "worker", "a registered worker's data: show it all, or forget it (UU 27/2022 PDP)")
+    worker = add_command(
+        commands, "worker", "a registered worker's data: show it all, change it, or forget it (UU 27/2022 PDP)"
+    )
     worker_commands = worker.add_subparsers(dest="worker_command", metavar="COMMAND", required=True)
 
     show = add_command(worker_commands, "show", "everything stored about one worker (an access request)")
@@ -45,8 +50,24 @@ def register(commands: Any) -> None:
     forget.add_argument("--confirm", action="store_true", help="erase; without it, only say what would be erased")
     forget.add_argument("--reason", metavar="TEXT", help="why (kept in the audit trail; required with --confirm)")
     forget.add_argument("--actor", metavar="PHONE", help="the admin erasing, recorded in the audit trail")
+    forget.add_argument(
+        "--media-dir",
+        metavar="DIR",
+        help="where the cases' documents are kept (default: $MEDIA_DIR, or media/ beside the SQLite database)",
+    )
     add_database_option(forget)
     forget.set_defaults(run=_forget, is_async=True)
+    worker_edit.register(worker_commands)
+    kpj_import.register(worker_commands)
+
+
+def _pseudonyms(worker: Worker) -> tuple[tuple[str, str], ...]:
+    """The audit subjects standing for the worker: the status-check limits' keyed hashes of the NIK and the KPJ."""
+    from flows import lookup_limits
+    from rules.kpj import TAGGED
+
+    kpj = ((lookup_limits.NIK_SUBJECT, lookup_limits.nik_key(TAGGED + worker.kpj)),) if worker.kpj else ()
+    return nik_pseudonyms(worker) + kpj
 
 
 def _checked_nik(text: str) -> str:
@@ -122,7 +143,69 @@ def _plan_table(plan: ErasurePlan, title: str) -> Table:
             'scrubbed: values replaced by "[forgotten]"; action, time and actor kept, and a subject that is the worker'
         ),
     )
+    table.add_row(
+        "claim",
+        str(counts["claims_scrubbed"]),
+        Text(
+            "cases about the worker: reporter's name and phone, the name given and the details' free text erased, "
+            "the event date kept to its month; kind, cause, status, match, outcome, village, relation and times kept"
+            + (f" (open: {', '.join(plan.open_claims)})" if plan.open_claims else "")
+        ),
+    )
+    table.add_row(
+        "claim_document",
+        str(counts["claim_documents_unlinked"]),
+        "kept without path and checksum (kind, type, size, received); the files no other case refers to are deleted "
+        "from the media directory",
+    )
+    if plan.claims_reported:
+        table.add_row(
+            "claim", str(counts["claims_reporter_erased"]), "cases the worker reported: reporter's name, phone erased"
+        )
+    if plan.claims_mentioning:
+        table.add_row(
+            "claim", str(counts["claims_mentions_scrubbed"]), "other cases whose details hold the worker's values"
+        )
     return table
+
+
+def _media_directory(args: argparse.Namespace, settings: Settings) -> Path:
+    """Where the cases' documents are: --media-dir, MEDIA_DIR, or media/ beside the SQLite database."""
+    from bot.media_store import default_media_dir
+
+    return Path(args.media_dir or settings.media_dir or default_media_dir(database_url(args, settings)))
+
+
+def _inside(text: str, root: Path) -> Path | None:
+    """The stored document's file, resolved (a relative path is taken inside the media directory), or None when it
+    lies outside the directory (symbolic links and `..` followed)."""
+    resolved = (Path(text) if Path(text).is_absolute() else root / text).resolve()
+    return resolved if resolved != root and resolved.is_relative_to(root) else None
+
+
+def outside_media(paths: tuple[str, ...], directory: Path) -> list[str]:
+    """The paths that do not lie inside the media directory: they are never deleted."""
+    root = directory.resolve()
+    return [text for text in paths if _inside(text, root) is None]
+
+
+def delete_documents(paths: tuple[str, ...], directory: Path) -> tuple[int, list[str]]:
+    """Deletes stored documents inside the media directory; how many were deleted (or already gone), and what was
+    refused or failed: a path outside the directory is never touched."""
+    root = directory.resolve()
+    deleted, problems = 0, []
+    for text in paths:
+        resolved = _inside(text, root)
+        if resolved is None:
+            problems.append(f"{text}: outside the media directory {root}, not deleted")
+            continue
+        try:
+            resolved.unlink(missing_ok=True)
+        except OSError as error:
+            problems.append(f"{text}: {error.strerror or error}")
+            continue
+        deleted += 1
+    return deleted, problems
 
 
 async def _forget(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,27 +231,45 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
                     "the reason must not contain the worker's NIK, name, phone or birth date: it is kept in the audit "
                     "trail"
                 )
-            plan = await data_rights.plan_erasure(session, worker, nik_pseudonyms(worker))
+            plan = await data_rights.plan_erasure(session, worker, _pseudonyms(worker))
             if not args.confirm:
                 console.print(_plan_table(plan, f"Forgetting worker {worker.id} ({shown}) would change"))
                 raise CommandError("nothing was erased: add --confirm --reason TEXT to erase")
-            await data_rights.forget(session, worker, plan)
+            if plan.open_claims:
+                raise CommandError(
+                    f"worker {worker.id} has open case(s) {', '.join(plan.open_claims)}: their reporter and documents "
+                    "are needed until they are paid, refused or withdrawn (kader claims update/reject/withdraw); "
+                    "nothing was erased"
+                )
+            files = await data_rights.forget(session, worker, plan)
+            directory = _media_directory(args, settings)
+            outside = outside_media(files, directory)
+            if outside:
+                raise CommandError(
+                    f"the cases' documents {', '.join(outside)} are outside the media directory {directory.resolve()}:"
+                    " run with MEDIA_DIR or --media-dir set to where the bot keeps them; nothing was erased"
+                )
             event = await audit.record_event(
                 session,
                 "worker.forgotten",
                 person_id=actor,
                 subject_type="worker",
                 subject_id=str(plan.worker_id),
-                details={"reason": reason, "erased": plan.counts()},
+                details={"reason": reason, "erased": {**plan.counts(), "document_files_deleted": len(files)}},
             )
     finally:
         await database.close()
+    # Only once the erasure is committed: a failed transaction must not lose files its cases still refer to.
+    deleted, problems = delete_documents(files, directory)
     console.print(_plan_table(plan, f"Worker {plan.worker_id} forgotten"))
     print(
         f"Worker {plan.worker_id} is now {data_rights.anonymous_label(plan.worker_id)}; "
-        f"audited as worker.forgotten (event {event.id})."
+        f"audited as worker.forgotten (event {event.id}). "
+        f"{deleted} document file(s) deleted from {directory}."
     )
-    return 0
+    for problem in problems:
+        print(f"kader: error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 # -- show --------------------------------------------------------------------------------------
@@ -182,10 +283,11 @@ def _worker_fields(report: AccessReport, today: date) -> dict[str, Any]:
     from rules.coverage import covered_months, membership_on
 
     worker = report.worker
-    paid = [(p.first_month, p.months) for p in report.payments]
+    paid = [(p.first_month, p.months) for p in report.payments if p.voided_at is None]  # a voided one covers nothing
     return {
         "id": worker.id,
         "nik": worker.nik,
+        "kpj": worker.kpj,
         "name": worker.name,
         "birth_date": worker.birth_date.isoformat(),
         "sex": worker.sex,
@@ -226,6 +328,9 @@ def _as_document(report: AccessReport, today: date) -> dict[str, Any]:
                 "reference": p.reference,
                 "recorded_by": p.recorded_by,
                 "recorded_at": _when(p.recorded_at),
+                "voided_at": _when(p.voided_at),
+                "void_reason": p.void_reason,
+                "voided_by": p.voided_by,
             }
             for p in report.payments
         ],
@@ -244,6 +349,25 @@ def _as_document(report: AccessReport, today: date) -> dict[str, Any]:
             for c in report.contacts
         ],
         "contacts_phone_shared": report.shared_phone,
+        "claims": [
+            {
+                "reference": t.claim.reference,
+                "kind": t.claim.kind,
+                "status": t.claim.status,
+                "match": t.claim.match,
+                "linked_by": t.linked_by,
+                "village": t.claim.village_code,
+                "event_date": t.claim.event_date.isoformat(),
+                "cause": t.claim.cause,
+                "reporter_relation": t.claim.reporter_relation,
+                "documents": t.documents,
+                "outcome": t.claim.outcome,
+                "opened_at": _when(t.claim.created_at),
+                "closed_at": _when(t.claim.closed_at),
+                "holds": list(t.found),
+            }
+            for t in report.claims
+        ],
         "messages": [
             {
                 "id": m.message.id,
@@ -299,6 +423,26 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], em
     return table
 
 
+def _link_text(linked_by: str) -> str:
+    """How a case is linked to the worker, in words."""
+    from storage import data_rights
+
+    return {
+        data_rights.BY_WORKER: "about the worker",
+        data_rights.BY_NIK: "by the NIK typed (no worker was matched)",
+        data_rights.BY_NAME: "by name in the worker's village (no worker was matched)",
+        data_rights.BY_REPORTER: "reported by the worker",
+        data_rights.MENTIONED: "its details hold the worker's values",
+    }.get(linked_by, linked_by)
+
+
+def _voided(payment: dict[str, Any]) -> str:
+    """ "BATAL <day>: <reason>" for a voided payment (it covers no month), else nothing."""
+    if not payment["voided_at"]:
+        return ""
+    return f"BATAL {payment['voided_at'][:10]}: {payment['void_reason']}"
+
+
 def _print_report(console: Console, report: AccessReport, today: date) -> None:
     fields = _worker_fields(report, today)
     worker = Table(title=f"Worker {report.worker.id} (times in UTC)")
@@ -313,10 +457,10 @@ def _print_report(console: Console, report: AccessReport, today: date) -> None:
     console.print(worker)
     document = _as_document(report, today)
     payments = [
-        (p["first_month"], p["months"], p["amount"], p["source"], p["reference"], p["recorded_at"])
+        (p["first_month"], p["months"], p["amount"], p["source"], p["reference"], p["recorded_at"], _voided(p))
         for p in document["payments"]
     ]
-    columns = ("First month", "Months", "Amount (Rp)", "Source", "Reference", "Recorded at")
+    columns = ("First month", "Months", "Amount (Rp)", "Source", "Reference", "Recorded at", "Voided")
     console.print(_table("Payments", columns, payments, "none"))
     contacts = [
         (c["id"], c["channel"], c["address"], c["phone"], c["language"], c["opted_out"], c["last_inbound_at"])
@@ -337,6 +481,21 @@ def _print_report(console: Console, report: AccessReport, today: date) -> None:
         )
         for m in document["messages"]
     ]
+    claims = [
+        (
+            c["reference"],
+            c["kind"],
+            c["status"],
+            c["match"],
+            c["event_date"],
+            c["reporter_relation"],
+            c["documents"],
+            _link_text(c["linked_by"]),
+        )
+        for c in document["claims"]
+    ]
+    columns = ("Case", "Kind", "Status", "Match", "Event date", "Reporter", "Documents", "Linked")
+    console.print(_table("Cases (deaths, accidents) about the worker or naming them", columns, claims, "none"))
     columns = ("Message", "To", "Kind", "Status", "Created", "Body", "Holds")
     console.print(_table("Messages to the worker's contacts or about the worker", columns, messages, "none"))
     conversations = [
@@ -377,7 +536,7 @@ async def _show(args: argparse.Namespace, settings: Settings) -> int:
                 subject_id=str(worker.id),
                 details={"format": args.format},
             )
-            report = await data_rights.access_report(session, worker, nik_pseudonyms(worker))
+            report = await data_rights.access_report(session, worker, _pseudonyms(worker))
             output: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
             try:
                 if args.format == "json":

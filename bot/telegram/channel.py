@@ -20,6 +20,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.media_store import MediaStore
 from bot.settings import Settings
 from bot.telegram.botapi import (
     SECRET_HEADER,
@@ -30,6 +31,7 @@ from bot.telegram.botapi import (
     set_command_menu,
 )
 from bot.telegram.inbound import ALLOWED_UPDATES, CHANNEL, chat_id_of, to_inbound
+from bot.telegram.media import fetch_media
 from bot.telegram.render import Edit, Outgoing, press_edit, render_replies
 from bot.telegram.sender import SendLimits, TelegramSender
 from bot.web import BodyTooLargeError, declared_too_large, read_body, too_large
@@ -70,9 +72,13 @@ class TelegramChannel:
         self.settings = settings
         self.database = database
         self.engine = engine
+        self.media = MediaStore.from_settings(settings)
         self.polling = polling
         self.application = build_application(settings, polling=polling)
-        self.sender = TelegramSender(self.application.bot, limits, on_blocked=self._mark_unreachable)
+        # Replies go out at once; TELEGRAM_MAX_PER_SECOND and TELEGRAM_PROACTIVE_PER_SECOND pace the rest.
+        self.sender = TelegramSender(
+            self.application.bot, limits or SendLimits.from_settings(settings), on_blocked=self._mark_unreachable
+        )
         self._chats = KeyedLocks()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
@@ -174,6 +180,8 @@ class TelegramChannel:
             return
         # Held from the engine until the replies are queued, so one chat's turns reach the queue in order.
         async with self._chats.hold(chat_id):
+            # Photos and documents are downloaded into the media store first (in turn, so order is kept).
+            inbound = await fetch_media(self.application.bot, self.media, update, inbound)
             replies = await self.engine.handle(inbound)
             if not replies:
                 return  # a redelivered update: its first delivery answered it and took its keyboard off

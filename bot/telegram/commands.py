@@ -39,7 +39,7 @@ def register(commands: Any) -> None:
 async def _poll(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import TelegramError
 
-    from bot.runtime import build_engine, prepare_database
+    from bot.runtime import build_engine, housekeep_at_start, prepare_database
     from bot.telegram.botapi import explain
     from bot.telegram.channel import TelegramChannel
 
@@ -59,6 +59,7 @@ async def _poll(args: argparse.Namespace, settings: Settings) -> int:
     for sig in signals:
         loop.add_signal_handler(sig, request_stop)
     try:
+        await housekeep_at_start(database, settings)
         channel = TelegramChannel(settings, database, build_engine(database, settings), polling=True)
 
         def ready(username: str) -> None:

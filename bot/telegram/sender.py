@@ -1,17 +1,23 @@
-"""Sending to Telegram within its limits: 30 messages in any second overall, 1/s per chat after a short burst.
+"""Sending to Telegram: replies at once, proactive messages paced within Telegram's limits.
 
-Each chat has its own FIFO queue and sending task, so one chat's replies keep their order and never hold up another.
-Edits of the bot's own messages (a pressed keyboard taken off) go through the same queue and pacing, so an edit never
-overtakes the replies queued before it, nor the replies queued after it overtake the edit. A 429 delays only the chat
-that got it, by `retry_after`, and sends the same message again; a 403 (the user blocked the bot) marks the contact
-unreachable and drops the rest of that chat's queue; network errors are retried a bounded number of times with
-backoff. An edit Telegram refuses (the message is too old, deleted, or already so) is logged and skipped: the
-replies behind it are sent all the same. Logs carry chat and message ids and counts, never message text.
+An interactive reply (an answer to the person who just wrote, and the edit taking a pressed keyboard off) is sent
+the moment it is queued: nothing paces it. A proactive message (a notice, a reminder, a broadcast: anything that
+is not a reply to the current sender) waits for three things: a slot in the overall rate (every message sent in
+the last second counts, replies included, so replies keep their share), a slot in the proactive share of it, and
+the chat's own pace (1/s). A reply queued while a proactive message waits for its slot goes first.
+
+Each chat has its own queues and sending task, so one chat's messages keep their order and never hold up another.
+A 429 delays only the chat that got it, by `retry_after`, and sends the same message again; a 403 (the user blocked
+the bot) marks the contact unreachable and drops the rest of that chat's queues; network errors are retried a
+bounded number of times with backoff. An edit Telegram refuses (the message is too old, deleted, or already so) is
+logged and skipped: the replies behind it are sent all the same. Logs carry chat and message ids and counts, never
+message text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import warnings
@@ -25,41 +31,68 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.settings import Settings
 from bot.telegram.render import Edit, Outgoing
 
 log = logging.getLogger("kader.telegram.sender")
+
+Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
 class SendLimits:
     """How fast and how stubbornly the sender sends; the defaults follow Telegram's published limits."""
 
-    overall_per_second: int = 30
-    chat_rate: float = 1.0
-    chat_burst: float = 4.0  # one turn's replies (a long text in three parts and its question) go out together
+    overall_per_second: int = 30  # every message in any second, replies included: proactive ones wait for it
+    proactive_per_second: int = 25  # the proactive share of it, so that replies keep theirs
+    chat_rate: float = 1.0  # proactive messages per chat per second
+    chat_burst: float = 1.0  # proactive messages to one chat in a row before its pace applies
     max_attempts: int = 4
     max_flood_waits: int = 5
     backoff: float = 0.5
     max_retry_after: float = 300.0
+    # Replies paced like proactive messages, as before issue 14; only bench/telegram_replies.py sets it.
+    paced_replies: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SendLimits:
+        """The limits for TELEGRAM_MAX_PER_SECOND and TELEGRAM_PROACTIVE_PER_SECOND."""
+        return cls(
+            overall_per_second=settings.telegram_max_per_second,
+            proactive_per_second=min(settings.telegram_proactive_per_second, settings.telegram_max_per_second),
+        )
 
 
 class TokenBucket:
-    """A token bucket that hands out reservations: each caller learns how long to wait for its token."""
+    """A token bucket: `delay()` says how long until a token is there, `take()` takes one."""
 
-    def __init__(self, rate: float, capacity: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: float, capacity: float, clock: Clock = time.monotonic) -> None:
         self.rate = rate
         self.capacity = capacity
         self._clock = clock
         self._tokens = capacity
         self._updated = clock()
 
-    def reserve(self) -> float:
-        """Takes one token and returns the seconds until it is really available (0 when it is now)."""
+    def _refill(self) -> None:
         now = self._clock()
         self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
+
+    def reserve(self) -> float:
+        """Takes one token and returns the seconds until it is really available (0 when it is now)."""
+        self._refill()
         self._tokens -= 1.0
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def delay(self) -> float:
+        """The seconds until a whole token is there (0 when it is now); takes nothing."""
+        self._refill()
+        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        """Takes one token if there is one (a reply sent at once spends the chat's pace without owing it)."""
+        self._refill()
+        self._tokens = max(0.0, self._tokens - 1.0)
 
     def is_full(self) -> bool:
         """Whether the bucket has refilled completely (its chat has been quiet long enough to forget)."""
@@ -68,26 +101,39 @@ class TokenBucket:
 
 
 class SlidingWindow:
-    """At most `limit` acquisitions in any `period` seconds, granted first come, first served."""
+    """At most `limit` acquisitions in any `period` seconds; `record()` counts one that did not ask (a reply)."""
 
-    def __init__(self, limit: int, period: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, period: float = 1.0, clock: Clock = time.monotonic) -> None:
         self.limit = limit
         self.period = period
         self._clock = clock
         self._times: deque[float] = deque()
         self._lock = asyncio.Lock()
 
+    def delay(self) -> float:
+        """The seconds until one more acquisition keeps the window within its limit (0 when it does now)."""
+        now = self._forget_aged()
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[len(self._times) - self.limit] + self.period - now
+
+    def record(self) -> None:
+        """Counts one acquisition now, whether or not the window had room for it."""
+        self._times.append(self._forget_aged())
+
+    def _forget_aged(self) -> float:
+        """Drops the acquisitions older than the period (so replies alone never grow the window); returns now."""
+        now = self._clock()
+        while self._times and now - self._times[0] >= self.period:
+            self._times.popleft()
+        return now
+
     async def acquire(self) -> None:
-        """Waits until one more acquisition keeps the window within its limit, and records it."""
+        """Waits until one more acquisition fits the window, and records it (first come, first served)."""
         async with self._lock:
-            while True:
-                now = self._clock()
-                while self._times and now - self._times[0] >= self.period:
-                    self._times.popleft()
-                if len(self._times) < self.limit:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(self._times[0] + self.period - now)
+            while (wait := self.delay()) > 0:
+                await asyncio.sleep(wait)
+            self.record()
 
 
 class Outcome(Enum):
@@ -103,10 +149,12 @@ Item = Outgoing | Edit
 
 @dataclass
 class _Chat:
-    """One chat's queue, its pacing, and the task sending it (None while idle)."""
+    """One chat's queues (replies first), its proactive pace, and the task sending them (None while idle)."""
 
     bucket: TokenBucket
-    queue: deque[Item] = field(default_factory=deque)
+    replies: deque[Item] = field(default_factory=deque)
+    proactive: deque[Item] = field(default_factory=deque)
+    reply_came: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
 
@@ -114,7 +162,7 @@ _PRUNE_ABOVE = 1000
 
 
 class TelegramSender:
-    """Per-chat FIFO queues drained by one task per busy chat, paced by a per-chat and an overall bucket."""
+    """Per-chat queues drained by one task per busy chat: replies at once, proactive messages paced."""
 
     def __init__(
         self,
@@ -122,30 +170,40 @@ class TelegramSender:
         limits: SendLimits | None = None,
         *,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.bot = bot
         self.limits = limits or SendLimits()
         self._on_blocked = on_blocked
-        self._overall = SlidingWindow(self.limits.overall_per_second)
+        self._clock = clock
+        self._overall = SlidingWindow(self.limits.overall_per_second, clock=clock)
+        self._proactive = SlidingWindow(self.limits.proactive_per_second, clock=clock)
         self._chats: dict[int, _Chat] = {}
         self.failed = 0
         self.dropped = 0
         self.edits_failed = 0
+        self.paced_waits = 0  # messages that waited for a pacing slot (only proactive ones ever do)
 
-    def enqueue(self, chat_id: int, messages: Iterable[Item]) -> None:
-        """Queues messages and edits for a chat behind those already queued; returns at once (no await: order holds)."""
+    def enqueue(self, chat_id: int, messages: Iterable[Item], *, proactive: bool = False) -> None:
+        """Queues a reply (sent at once) or, with proactive=True, a paced message; returns at once (order holds)."""
         chat = self._chats.get(chat_id)
         if chat is None:
             self._prune()
-            chat = _Chat(TokenBucket(self.limits.chat_rate, self.limits.chat_burst))
+            chat = _Chat(TokenBucket(self.limits.chat_rate, self.limits.chat_burst, self._clock))
             self._chats[chat_id] = chat
-        chat.queue.extend(messages)
-        if chat.queue and chat.task is None:
+        if proactive or self.limits.paced_replies:
+            chat.proactive.extend(messages)
+        else:
+            before = len(chat.replies)
+            chat.replies.extend(messages)
+            if len(chat.replies) > before:
+                chat.reply_came.set()  # a proactive message waiting for its slot lets it pass
+        if (chat.replies or chat.proactive) and chat.task is None:
             chat.task = asyncio.create_task(self._drain_chat(chat_id, chat), name=f"telegram-send-{chat_id}")
 
     def pending(self) -> int:
         """How many messages and edits wait to be sent (including those being sent now)."""
-        return sum(len(chat.queue) for chat in self._chats.values())
+        return sum(len(chat.replies) + len(chat.proactive) for chat in self._chats.values())
 
     async def join(self, timeout: float | None = None) -> bool:
         """Waits until every queue is empty; False when the timeout passed first."""
@@ -165,9 +223,11 @@ class TelegramSender:
             return
         for chat_id, chat in list(self._chats.items()):
             if chat.task is not None:
-                log.error("telegram send abandoned at shutdown chat=%s messages=%d", chat_id, len(chat.queue))
-                self.dropped += len(chat.queue)
-                chat.queue.clear()
+                count = len(chat.replies) + len(chat.proactive)
+                log.error("telegram send abandoned at shutdown chat=%s messages=%d", chat_id, count)
+                self.dropped += count
+                chat.replies.clear()
+                chat.proactive.clear()
                 chat.task.cancel()
         await asyncio.gather(*(c.task for c in self._chats.values() if c.task is not None), return_exceptions=True)
 
@@ -175,28 +235,59 @@ class TelegramSender:
 
     async def _drain_chat(self, chat_id: int, chat: _Chat) -> None:
         try:
-            while chat.queue:
-                outcome = await self._deliver(chat_id, chat, chat.queue[0])
+            while chat.replies or chat.proactive:
+                if chat.replies:
+                    queue, paced = chat.replies, False
+                elif await self._pace(chat, yield_to_replies=True):
+                    queue, paced = chat.proactive, True
+                else:
+                    continue  # a reply came while the proactive message waited: it goes first
+                outcome = await self._deliver(chat_id, chat, queue[0], paced=paced)
                 if outcome is Outcome.BLOCKED:
-                    dropped = len(chat.queue)
-                    chat.queue.clear()
+                    dropped = len(chat.replies) + len(chat.proactive)
+                    chat.replies.clear()
+                    chat.proactive.clear()
                     self.dropped += dropped
                     log.warning("telegram chat blocked the bot chat=%s dropped=%d", chat_id, dropped)
                     if self._on_blocked is not None:
                         await self._on_blocked(chat_id)
                     continue  # whatever was queued meanwhile answers newer messages: it is tried
-                if chat.queue:
-                    chat.queue.popleft()
+                if queue:
+                    queue.popleft()
         finally:
-            # Reached only with an empty queue and no await since the check, so enqueue() starts a new task.
+            # Reached only with empty queues and no await since the check, so enqueue() starts a new task.
             chat.task = None
 
-    async def _deliver(self, chat_id: int, chat: _Chat, item: Item) -> Outcome:
+    async def _pace(self, chat: _Chat, *, yield_to_replies: bool) -> bool:
+        """Waits for a proactive slot and takes it; False, taking nothing, when a reply came to go first."""
+        waited = False
+        while True:
+            if yield_to_replies and chat.replies:
+                return False
+            wait = max(chat.bucket.delay(), self._overall.delay(), self._proactive.delay())
+            if wait <= 0:
+                # No await between the check and the taking: no other chat can take the slot meanwhile.
+                chat.bucket.take()
+                self._overall.record()
+                self._proactive.record()
+                return True
+            if not waited:
+                waited = True
+                self.paced_waits += 1
+            chat.reply_came.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(chat.reply_came.wait(), wait)
+
+    async def _deliver(self, chat_id: int, chat: _Chat, item: Item, *, paced: bool) -> Outcome:
         attempts = 0
         flood_waits = 0
         while True:
-            await self._wait(chat.bucket.reserve())
-            await self._overall.acquire()
+            if paced:
+                if attempts or flood_waits:  # a retry waits for a slot again, but never gives way to replies
+                    await self._pace(chat, yield_to_replies=False)
+            else:
+                chat.bucket.take()  # a reply is counted in every pace it does not wait for
+                self._overall.record()
             try:
                 await self._call(chat_id, item)
             except RetryAfter as error:
@@ -260,7 +351,7 @@ class TelegramSender:
         if len(self._chats) < _PRUNE_ABOVE:
             return
         for chat_id, chat in list(self._chats.items()):
-            if chat.task is None and not chat.queue and chat.bucket.is_full():
+            if chat.task is None and not chat.replies and not chat.proactive and chat.bucket.is_full():
                 del self._chats[chat_id]
 
 

@@ -20,10 +20,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.media_store import MediaStore
 from bot.settings import Settings
 from bot.web import BodyTooLargeError, declared_too_large, too_large
 from bot.whatsapp.delivery import record_delivery_status
 from bot.whatsapp.inbound import CHANNEL, START, STOP, InvalidWebhookError, opt_command, parse_inbound
+from bot.whatsapp.media import TwilioMedia
 from bot.whatsapp.outbound import STATUS_PATH, WhatsAppOutbound
 from bot.whatsapp.render import reply_parts, twiml
 from bot.whatsapp.signature import SignatureVerifier
@@ -70,6 +72,7 @@ class WhatsAppChannel:
         self._clock = clock or (lambda: datetime.now(UTC))
         self.verifier = SignatureVerifier(str(settings.twilio_auth_token), settings.public_url)
         self.outbound = WhatsAppOutbound.from_settings(settings, database, clock=self._clock)
+        self.media = TwilioMedia(settings, MediaStore.from_settings(settings))
         self._tasks: set[asyncio.Task[Any]] = set()
         self._warned_no_public_url = False
 
@@ -93,6 +96,7 @@ class WhatsAppChannel:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.outbound.close()
+        await self.media.close()
 
     async def wait_idle(self, timeout: float) -> bool:
         """Waits until no reply is being sent in the background, at most `timeout` seconds; True if idle."""
@@ -210,6 +214,8 @@ class WhatsAppChannel:
             return [t("whatsapp.opted_out" if opted_out else "whatsapp.opted_in")]
 
     async def _converse(self, message: Inbound) -> list[str]:
+        # Media is downloaded inside the turn: a slow download sends the replies by REST, the webhook stays on time.
+        message = await self.media.fetch(message)
         return reply_parts(await self.engine.handle(message))
 
     async def _reply_late(self, turn: asyncio.Task[list[str]], message: Inbound) -> None:

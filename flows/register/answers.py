@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flows.model import Context
-from rules.contribution import DISCOUNTS, JHT, JKK, JKM, VILLAGE_PAYER, Contribution, Discount, monthly_contribution
+from rules.contribution import DISCOUNTS, VILLAGE_PAYER, Contribution, Discount, monthly_contribution
 from rules.occupations import PU, sector_of
 
-BASIC = f"{JKK},{JKM}"
-WITH_JHT = f"{JKK},{JKM},{JHT}"
 PAYERS = ("village", "worker", "sponsor")
-RELATIONS = ("pasangan", "anak", "orang_tua", "saudara", "lainnya")
 
 
 def village_today(ctx: Context) -> date:

@@ -10,6 +10,15 @@ from flows.register import summary as s
 from flows.register.answers import has_heir
 from flows.register.saving import save_registration
 from flows.staff_villages import several_villages, village_choices
+from flows.worker_answers import (
+    OCCUPATION_CHOICES,
+    income_prompt,
+    parse_free_occupation,
+    parse_heir_name,
+    parse_income,
+    parse_optional_phone,
+    relation_choices,
+)
 
 REGISTER = "register"
 
@@ -39,25 +48,25 @@ def register_flow(options: FlowOptions | None = None) -> Flow:
              condition=lambda ctx: "nik" in ctx.answers, summary_label=_label("sex"), show=s.show_sex),
         Step("sex_confirm", "register.sex_confirm.ask", choices=q.sex_confirm_choices, prompt_params=q.sex_prompt,
              condition=q.sex_differs),
-        Step("phone", "register.phone.ask", parse=p.parse_optional_phone, summary_label=_label("phone"),
+        Step("phone", "register.phone.ask", parse=parse_optional_phone, summary_label=_label("phone"),
              show=s.show_optional),
-        Step("occupation", "register.occupation.ask", choices=q.OCCUPATION_CHOICES,
+        Step("occupation", "register.occupation.ask", choices=OCCUPATION_CHOICES,
              summary_label=_label("occupation"), show=s.show_occupation),
-        Step("occupation_other", "register.occupation_other.ask", parse=p.parse_free_occupation,
+        Step("occupation_other", "register.occupation_other.ask", parse=parse_free_occupation,
              condition=q.other_occupation),
         Step("segment", "register.segment.ask", choices=q.segment_choices, condition=q.may_be_pu,
              summary_label=_label("segment")),
-        Step("income", "register.income.ask", parse=p.parse_income, prompt_params=q.income_prompt,
+        Step("income", "register.income.ask", parse=parse_income, prompt_params=income_prompt,
              summary_label=_label("income"), show=s.show_income),
         Step("payer", "register.payer.ask", choices=q.payer_choices, summary_label=_label("payer"),
              show=s.show_payer),
         Step("sponsor", "register.sponsor.ask", parse=p.parse_sponsor, condition=q.sponsor_pays),
         Step("programmes", "register.programmes.ask", choices=q.programme_choices, prompt_params=q.programme_prompt,
              summary_label=_label("programmes"), show=s.show_programmes),
-        Step("heir_name", "register.heir.ask", parse=p.parse_heir_name, summary_label=_label("heir"),
+        Step("heir_name", "register.heir.ask", parse=parse_heir_name, summary_label=_label("heir"),
              show=s.show_heir),
-        Step("heir_relation", "register.heir.relation", choices=q.relation_choices, condition=has_heir),
-        Step("heir_phone", "register.heir.phone", parse=p.parse_optional_phone, condition=has_heir),
+        Step("heir_relation", "register.heir.relation", choices=relation_choices, condition=has_heir),
+        Step("heir_phone", "register.heir.phone", parse=parse_optional_phone, condition=has_heir),
     )
     # fmt: on
     return Flow(

@@ -6,10 +6,7 @@ from typing import Any
 
 from flows.model import Choice, Context
 from flows.register.answers import (
-    BASIC,
     PAYERS,
-    RELATIONS,
-    WITH_JHT,
     contribution_for,
     income_of,
     is_pu,
@@ -17,9 +14,10 @@ from flows.register.answers import (
     typed_birth_date,
     withheld_discount,
 )
-from rules.contribution import DEFAULT_RATES, DISCOUNTS, Discount
+from flows.worker_answers import BASIC, income_note, programme_choices_with
+from rules.contribution import DISCOUNTS, Discount
 from rules.nik import FEMALE
-from rules.occupations import BPU, OCCUPATIONS, OTHER, PU, may_be_wage_earner
+from rules.occupations import BPU, OTHER, PU, may_be_wage_earner
 
 CONSENT_YES = "yes"
 CONSENT_NO = "no"
@@ -64,7 +62,7 @@ def birth_confirm_choices(ctx: Context) -> list[Choice]:
 
 
 def sex_label(sex: str, ctx: Context) -> str:
-    """"Perempuan" or "Laki-laki" in the user's language."""
+    """ "Perempuan" or "Laki-laki" in the user's language."""
     return ctx.t("register.sex.female" if sex == FEMALE else "register.sex.male")
 
 
@@ -97,19 +95,6 @@ def sex_confirm_choices(ctx: Context) -> list[Choice]:
 
 # -- work and money -----------------------------------------------------------------------
 
-_OCCUPATION_ALIASES = {
-    "ojek_sopir": ("ojek", "sopir", "supir", "driver"),
-    "keagamaan": ("marbot", "guru ngaji", "pengurus jenazah", "muazin"),
-    "perangkat_desa": ("perangkat desa", "bpd", "aparat desa"),
-    "rt_rw": ("rt", "rw", "ketua rt", "ketua rw"),
-    "buruh_tani": ("buruh tani",),
-    "buruh_harian": ("buruh harian", "buruh"),
-    OTHER: ("lain", "lainnya", "other"),
-}
-OCCUPATION_CHOICES = tuple(
-    Choice(code, f"register.occupation.{code}", aliases=_OCCUPATION_ALIASES.get(code, ())) for code in OCCUPATIONS
-)
-
 
 def other_occupation(ctx: Context) -> bool:
     """Whether the occupation is none of the listed ones, so it is typed."""
@@ -127,11 +112,6 @@ def segment_choices(ctx: Context) -> list[Choice]:
         Choice(BPU, "register.segment.bpu", aliases=("bpu",)),
         Choice(PU, "register.segment.pu", aliases=("pu",)),
     ]
-
-
-def income_prompt(ctx: Context) -> dict[str, Any]:
-    """The lowest and highest income that can be declared."""
-    return {"minimum": ctx.t.money(DEFAULT_RATES.income_min), "maximum": ctx.t.money(DEFAULT_RATES.income_max)}
 
 
 def payer_choices(ctx: Context) -> list[Choice]:
@@ -153,12 +133,7 @@ def programme_prompt(ctx: Context) -> dict[str, Any]:
     """The declared income, with notes on raising or rounding it, PU pricing, and a discount given or withheld."""
     t = ctx.t
     income = ctx.answers["income"]
-    notes = []
-    if income.get("raised"):
-        below = income["typed"] < DEFAULT_RATES.income_min
-        key = "register.income.raised_minimum" if below else "register.income.rounded"
-        money = {"typed": t.money(income["typed"]), "amount": t.money(income["amount"])}
-        notes.append(t(key, **money, step=t.money(DEFAULT_RATES.income_step)))
+    notes = [note] if (note := income_note(income, ctx)) else []
     if is_pu(ctx):
         notes.append(t("register.programmes.pu_note"))
     basic = contribution_for(ctx, BASIC)
@@ -173,33 +148,10 @@ def programme_prompt(ctx: Context) -> dict[str, Any]:
 
 def programme_choices(ctx: Context) -> list[Choice]:
     """JKK + JKM, or with JHT, each with its monthly contribution."""
-    return [
-        Choice(
-            BASIC,
-            label=ctx.t("register.programmes.basic", amount=ctx.t.money(contribution_for(ctx, BASIC).total)),
-            aliases=("jkk jkm", "jkk + jkm", "dasar"),
-        ),
-        Choice(
-            WITH_JHT,
-            label=ctx.t("register.programmes.with_jht", amount=ctx.t.money(contribution_for(ctx, WITH_JHT).total)),
-            aliases=("jht", "jkk jkm jht", "jkk + jkm + jht"),
-        ),
-    ]
+    return programme_choices_with(ctx, lambda programmes: ctx.t.money(contribution_for(ctx, programmes).total))
 
 
 # -- heir and consent ---------------------------------------------------------------------
-
-
-def relation_choices(ctx: Context) -> list[Choice]:
-    """How the heir is related to the worker."""
-    aliases = {
-        "pasangan": ("suami", "istri", "isteri", "husband", "wife", "spouse"),
-        "anak": ("child", "son", "daughter"),
-        "orang_tua": ("ayah", "ibu", "bapak", "parent", "father", "mother"),
-        "saudara": ("kakak", "adik", "sibling", "brother", "sister"),
-        "lainnya": ("lain", "other"),
-    }
-    return [Choice(r, f"register.relation.{r}", aliases=aliases[r]) for r in RELATIONS]
 
 
 def consent_choices(ctx: Context) -> list[Choice]:

@@ -194,6 +194,7 @@ def test_deactivating_a_cadre_removes_their_roles_keeps_their_workers_and_is_aud
     assert out == (
         "Siti Rahmah (+6281234567890) is no longer admin and cadre of Sungai Lembu (63.10.02.2003)."
         " The 1 worker(s) they registered stay registered."
+        " Reassign them with: kader cadre move --from +6281234567890 --to PHONE"
     )
 
     async def read() -> tuple[people.Staff | None, list[Worker], list[AuditEvent]]:

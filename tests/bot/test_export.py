@@ -125,6 +125,7 @@ async def test_every_column_of_a_worker(database, registered):
         "registered_by": "Rina Wati",
         "registered_at": worker.registered_at.isoformat(timespec="seconds"),
         "status": "belum_aktif",
+        "kpj": "",
     }
 
 
@@ -289,3 +290,15 @@ def test_an_export_file_is_its_owners_only(tmp_path, capsys):
     target.chmod(0o644)
     assert cli.main(["export", "workers", "-o", str(target), "--database", url]) == 0
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+
+async def test_the_kpj_is_masked_like_the_nik_unless_whole_niks_are_asked_for(database, registered):
+    from storage.worker_edits import change_worker
+
+    async with database.transaction() as session:
+        siti_id = registered["siti"].id
+        await change_worker(session, siti_id, {"kpj": "17012345678"}, actor_person_id=None, actor_contact_id=None)
+    masked = {r["name"]: r["kpj"] for r in await exported(database)}
+    assert masked["Siti Aminah"] == "170*****678" and masked["Budi Santoso"] == ""
+    whole = {r["name"]: r["kpj"] for r in await exported(database, full_nik=True)}
+    assert whole["Siti Aminah"] == "17012345678"

@@ -16,6 +16,7 @@ from flows.lookup_limits import nik_key
 from flows.registry import default_registry
 from storage import audit
 from storage.database import Database
+from storage.worker_edits import change_worker
 from tests.chat import Chat
 from tests.factories import Clock, add_staff, add_worker
 
@@ -339,17 +340,18 @@ async def test_a_cadre_lookup_refuses_what_is_neither_a_nik_nor_a_name(engine, d
     chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
     await chat.say("status")
     await chat.say("1")
-    assert (await chat.say("631005450880")).startswith("NIK harus 16 angka.")
+    assert (await chat.say("631005450880")).startswith("NIK harus 16 angka, nomor KPJ 11 angka.")
     assert (await chat.say("x")).startswith("Ketik NIK (16 angka) atau paling sedikit 2 huruf")
 
 
 # -- anyone else: the NIK and one detail the NIK does not contain ------------------------------------
 
-ASK_NIK = "Ketik NIK peserta yang ingin dicek (16 angka)."
+ASK_NIK = "Ketik NIK peserta yang ingin dicek (16 angka), atau nomor kartu peserta KPJ-nya (11 angka)."
 ASK_SECOND = """Sekarang ketik satu data lain peserta, yang tidak tertulis di NIK. Pilih salah satu:
-- 4 angka terakhir nomor HP peserta yang terdaftar (contoh 7890), atau
-- nomor pendaftarannya (contoh REG-6310-000123).
-Peserta tanpa nomor HP terdaftar hanya bisa dicek dengan nomor pendaftaran."""
+- 4 angka terakhir nomor HP peserta yang terdaftar (contoh 7890),
+- nomor pendaftarannya (contoh REG-6310-000123), atau
+- nomor kartu peserta KPJ-nya (11 angka), bila sudah tercatat.
+Peserta tanpa nomor HP terdaftar hanya bisa dicek dengan nomor pendaftaran atau nomor KPJ."""
 SITI_STATUS = f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai 31 Desember 2026."
 SITI_DIGITS = WORKER_PHONE[-4:]  # "1234"
 UNREGISTERED = [f"63100545088000{n:02d}" for n in range(2, 9)]  # valid NIKs (Siti's birth date), nobody registered
@@ -361,12 +363,12 @@ WAIT_AFTER_MISS = WAIT + "\n" + REGISTER_ONLY
 
 
 async def check(chat: Chat, nik: str, detail: str) -> str:
-    """One status check by NIK and a second detail typed at once, from the menu; the reply before the menu."""
+    """One status check by NIK (or KPJ) and a second detail typed at once, from the menu; the reply before the menu."""
     asked = await chat.say("status")
     if not asked.startswith("Ketik NIK peserta"):
         return asked.split("\n\n")[0]
     second = await chat.say(nik)
-    if second != ASK_SECOND:
+    if second not in (ASK_SECOND, ASK_SECOND_AFTER_KPJ):
         return second.split("\n\n")[0]
     return (await chat.say(detail)).split("\n\n")[0]
 
@@ -423,8 +425,6 @@ async def test_what_is_neither_detail_is_refused_with_the_reason_and_nothing_is_
 
     refusals = {
         "siti": "Itu bukan 4 angka terakhir nomor HP, dan bukan nomor pendaftaran.",
-        "23011234567": "Nomor kartu peserta (KPJ) belum tercatat di daftar program desa, jadi belum bisa dipakai di "
-        "sini.",  # an 11-digit participant card number: not in the village register
         "0813-5000-1234": "Cukup 4 angka terakhir nomor HP peserta (contoh 7890), bukan nomor lengkapnya.",
         "+62 813 5000 1234": "Cukup 4 angka terakhir nomor HP peserta (contoh 7890), bukan nomor lengkapnya.",
         "123": "Itu bukan 4 angka terakhir nomor HP, dan bukan nomor pendaftaran.",
@@ -450,12 +450,15 @@ async def test_a_stranger_check_in_english_for_a_worker_in_arrears(engine, datab
     chat = Chat(engine, "tg-77", channel="telegram")
     await english(chat)
 
-    assert await chat.say("status") == "Type the NIK of the participant to check (16 digits)."
+    assert await chat.say("status") == (
+        "Type the NIK of the participant to check (16 digits), or their participant card (KPJ) number (11 digits)."
+    )
     assert await chat.say(SITI) == (
         "Now type one more detail of the participant, one that is not written in the NIK. Either:\n"
-        "- the last 4 digits of the participant's registered phone number (for example 7890), or\n"
-        "- their registration number (for example REG-6310-000123).\n"
-        "A participant with no registered phone can only be checked with the registration number."
+        "- the last 4 digits of the participant's registered phone number (for example 7890),\n"
+        "- their registration number (for example REG-6310-000123), or\n"
+        "- their participant card (KPJ) number (11 digits), if it is recorded.\n"
+        "A participant with no registered phone can only be checked with the registration number or the KPJ number."
     )
     refused = await chat.say("05-08-1980")
     assert refused.startswith(
@@ -613,3 +616,126 @@ async def test_a_cadres_lookup_that_finds_nothing_is_audited_too(database, engin
     async with database.transaction() as session:
         found = await audit.events(session, "worker_lookup_not_found")
     assert [event.details["by"] for event in found] == ["nik", "name"]
+
+
+# -- the KPJ card number -----------------------------------------------------------------------------
+
+KPJ = "17012345678"
+ASK_SECOND_AFTER_KPJ = """Sekarang ketik satu data lain peserta. Pilih salah satu:
+- 4 angka terakhir nomor HP peserta yang terdaftar (contoh 7890),
+- nomor pendaftarannya (contoh REG-6310-000123), atau
+- NIK peserta (16 angka)."""
+NO_MATCH_KPJ = (
+    "Nomor KPJ dan data itu tidak cocok dengan peserta mana pun di daftar program desa. Periksa lagi lalu coba "
+    "kembali.\n" + REGISTER_ONLY
+)
+
+
+async def with_kpj(database: Database, worker_id: int, kpj: str = KPJ) -> None:
+    async with database.transaction() as session:
+        await change_worker(session, worker_id, {"kpj": kpj}, actor_person_id=None, actor_contact_id=None)
+
+
+async def test_a_cadre_finds_a_worker_by_the_kpj_on_the_card_and_sees_it_on_the_card(engine, database):
+    cadre = await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await with_kpj(database, await siti(database, paid=YEAR_2026, registered_by=cadre))
+    await with_kpj(database, await add_worker(database, RAHMAH, "Siti Rahmah", date(1990, 4, 21)), "17012345679")
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    for typed in (KPJ, "170 1234 5678", "KPJ 17.012.345.678"):
+        await chat.say("status")
+        await chat.say("1")
+        card = (await chat.say(typed)).split("\n\n")[0]
+        assert card.startswith(
+            "Siti Aminah (REG-6310-000001)\nNIK: 6310054508800001\nNo. KPJ: 17012345678\nStatus: Aktif"
+        ), typed
+    # Registered by someone else: the KPJ masked like the NIK.
+    await chat.say("status")
+    await chat.say("1")
+    card = (await chat.say("17012345679")).split("\n\n")[0]
+    assert "NIK: 631005******0003\nNo. KPJ: 170*****679\n" in card
+    assert await audited(database) == {("status_lookup", "staff"): 4}
+
+
+async def test_a_kpj_of_another_village_or_nobody_is_not_found_and_audited(engine, database):
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    andi = await add_worker(database, ANDI, "Andi Wijaya", date(1985, 5, 15), village=OTHER_VILLAGE)
+    await with_kpj(database, andi)
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    await chat.say("status")
+    await chat.say("1")
+    assert await chat.say(KPJ) == NOT_FOUND + "\n\nKetik NIK atau nama pekerja."
+    assert (await chat.say("17012345670")).startswith(NOT_FOUND)
+    assert (await chat.say("1701234567")).startswith("NIK harus 16 angka, nomor KPJ 11 angka.")
+    async with database.transaction() as session:
+        missed = await audit.events(session, "worker_lookup_not_found")
+    assert [e.details for e in missed] == [{"by": "kpj"}, {"by": "kpj"}]
+
+
+async def test_a_card_without_a_worker_card_line_when_no_kpj_is_known(engine, database):
+    cadre = await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    await siti(database, paid=YEAR_2026, registered_by=cadre)
+    chat = Chat(engine, "tg-1", channel="telegram", phone=CADRE_PHONE)
+    await chat.say("status")
+    await chat.say("1")
+    assert "KPJ" not in await chat.say(SITI)
+
+
+async def test_a_stranger_with_the_kpj_still_needs_a_second_detail(engine, database):
+    await with_kpj(database, await siti(database, phone=WORKER_PHONE, paid=YEAR_2026))
+    chat = Chat(engine, "tg-77", channel="telegram")
+
+    assert await chat.say("status") == ASK_NIK
+    assert await chat.say("170 1234 5678") == ASK_SECOND_AFTER_KPJ
+    refused = await chat.say(KPJ)  # the same number again proves nothing
+    assert refused.startswith("Itu nomor KPJ lagi.") and refused.endswith(ASK_SECOND_AFTER_KPJ)
+    assert (await chat.say(SITI_DIGITS)).split("\n\n")[0] == SITI_STATUS
+    for detail in ("REG-6310-000001", "6310 0545 0880 0001"):
+        await chat.say("status")
+        await chat.say(KPJ)
+        assert (await chat.say(detail)).split("\n\n")[0] == SITI_STATUS, detail
+    transcript = "\n".join(r.text for r in chat.last)
+    assert "Siti" not in transcript and KPJ not in transcript
+    assert await audited(database) == {
+        ("status_lookup_matched", "phone"): 1,
+        ("status_lookup_matched", "registration"): 1,
+        ("status_lookup_matched", "nik"): 1,
+    }
+
+
+async def test_the_kpj_is_a_second_detail_after_the_nik(engine, database):
+    worker_id = await siti(database, paid=YEAR_2026)  # no phone
+    chat = Chat(engine, "tg-77", channel="telegram")
+    assert await check(chat, SITI, KPJ) == NO_MATCH  # no KPJ recorded yet: no match, as for any wrong detail
+    await with_kpj(database, worker_id)
+    assert await check(chat, SITI, "KPJ 170-1234-5678") == SITI_STATUS
+    assert await check(chat, SITI, "17012345679") == NO_MATCH
+    assert await audited(database) == {("status_lookup_failed", "kpj"): 2, ("status_lookup_matched", "kpj"): 1}
+
+
+async def test_a_wrong_detail_after_a_kpj_tells_what_an_unknown_kpj_tells_and_counts_a_miss(engine, database):
+    await with_kpj(database, await siti(database, phone=WORKER_PHONE, paid=YEAR_2026))
+    chat = Chat(engine, "tg-77", channel="telegram")
+    asked_known = [await chat.say("status"), await chat.say(KPJ)]
+    wrong = (await chat.say("9999")).split("\n\n")[0]
+    asked_unknown = [await chat.say("status"), await chat.say("17012345670")]
+    unknown = (await chat.say(SITI_DIGITS)).split("\n\n")[0]
+    assert asked_known == asked_unknown == [ASK_NIK, ASK_SECOND_AFTER_KPJ]
+    assert wrong == unknown == NO_MATCH_KPJ
+    async with database.transaction() as session:
+        failed = await audit.events(session, "status_lookup_failed")
+    # Counted by a keyed hash of the typed card number, never the number itself.
+    assert [(e.subject_type, e.subject_id) for e in failed] == [
+        ("nik_hash", nik_key("kpj:" + KPJ)),
+        ("nik_hash", nik_key("kpj:17012345670")),
+    ]
+
+
+async def test_five_misses_on_one_kpj_block_it_like_a_nik(engine, database, clock):
+    await with_kpj(database, await siti(database, phone=WORKER_PHONE, paid=YEAR_2026))
+    chats = [Chat(engine, f"tg-{n}", channel="telegram") for n in range(6)]
+    for chat in chats[:4]:
+        assert await check(chat, KPJ, "0000") == NO_MATCH_KPJ
+    assert (await check(chats[4], KPJ, "0000")).startswith("Saat ini terlalu banyak percobaan cek status.")
+    stopped = await check(chats[5], KPJ, SITI_DIGITS)
+    assert stopped.startswith("Saat ini terlalu banyak percobaan cek status.")
+    assert ("status_lookup_matched", "phone") not in await audited(database)

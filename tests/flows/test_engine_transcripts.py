@@ -119,15 +119,16 @@ async def test_an_item_not_built_says_so_and_the_next_number_still_picks_from_th
     assert await position(database, chat) == ("info", "topic")
 
 
-async def test_a_menu_item_not_built_yet_says_so_and_the_menu_still_answers(engine, database):
+async def test_the_death_report_picked_from_the_menu_opens_with_condolences_and_the_menu_still_answers(
+    engine, database
+):
     chat = Chat(engine)
     menu = (await chat.send("menu"))[0]
     death = [o.value for o in menu.options].index("report_death") + 1
     reply = await chat.say(str(death))
-    # Not built, and the family is told where to report meanwhile.
-    assert reply.startswith("Laporan kematian lewat layanan ini belum tersedia.")
-    assert "0813-8007-0175" in reply and "kader desa" in reply
-    assert await position(database, chat) == ("menu", "item")
+    assert reply.startswith(ID("claims.death.intro"))
+    assert (await position(database, chat))[0] == "report_death"
+    await chat.say("menu")
     language = [o.value for o in menu.options].index("language") + 1
     assert ID("language.ask") in await chat.say(str(language))
 
@@ -151,8 +152,8 @@ async def test_a_planned_shortcut_is_answered_honestly(engine, database):
         ("Info program", ID("info.ask")),  # by the label's words
         ("info PROGRAM!", ID("info.ask")),  # folded
         ("Bahasa / Language", ID("language.ask")),  # a label with punctuation
-        ("meninggal", ID("menu.meanwhile.report_death")),  # by an alias
-        ("kecelakaan", ID("menu.meanwhile.report_accident")),
+        ("meninggal", ID("claims.death.intro")),  # by an alias
+        ("kecelakaan", ID("claims.accident.intro")),
         ("Cek stat", ID("status.check.nik")),  # by a unique prefix
     ],
 )
@@ -184,7 +185,7 @@ async def test_lapor_command_opens_the_report_chooser_from_anywhere(engine, data
     await chat.say("info")
     assert await position(database, chat) == ("info", "topic")
     assert ID("report.ask") in await chat.say("/lapor@kader_bot")
-    assert ID("menu.meanwhile.report_accident") in await chat.say("2")
+    assert ID("claims.accident.intro") in await chat.say("2")
 
 
 async def test_an_unknown_command_is_said_and_the_menu_shown(engine):

@@ -130,7 +130,10 @@ async def test_picking_a_worker_shows_the_card_with_the_full_nik_for_the_cadre_w
         "Budi (REG-6310-000002)\nNIK: 6310051203750002\nStatus: Menunggak\nPerlindungan berhenti: 30 September 2026\n"
     )
     assert "Tunggakan 2 bulan (Rp33.600)" in card
-    assert card.endswith("Pilih:\n\n1. Catat pembayaran\n2. Status\n3. Kembali ke daftar\n\nBalas 1, 2, atau 3.")
+    assert card.endswith(
+        "Pilih:\n\n1. Catat pembayaran\n2. Ubah data\n3. Batalkan pembayaran\n4. Status\n5. Kembali ke daftar\n\n"
+        "Balas dengan angka 1 sampai 5."
+    )
 
     again = await chat.say("status")
     assert again == card
@@ -150,7 +153,7 @@ async def test_another_cadre_sees_the_nik_masked_and_the_filter_keeps_its_place(
 
     card = await chat.say("Citra")
     assert card.startswith("Citra (REG-6310-000004)\nNIK: 631005******0004\nStatus: Aktif\n")
-    back = await chat.say("3")
+    back = await chat.say("5")
     assert back.startswith(COUNTS + "Harus bayar bulan ini (halaman 1 dari 1):\n")
 
 
@@ -178,7 +181,10 @@ async def test_in_english(engine, database):
 
     card = await chat.say("Zainal")
     assert card.startswith("Zainal (REG-6310-000003)\nNIK: 631005******0003\n")
-    assert card.endswith("Choose:\n\n1. Record a payment\n2. Status\n3. Back to the list\n\nReply 1, 2, or 3.")
+    assert card.endswith(
+        "Choose:\n\n1. Record a payment\n2. Change details\n3. Void a payment\n4. Status\n5. Back to the list\n\n"
+        "Reply with a number from 1 to 5."
+    )
     assert (await chat.say("back to the list")).startswith("Workers in Sungai Lembu: Active 2")
 
 

@@ -485,3 +485,24 @@ async def test_a_cadre_cannot_record_for_a_worker_of_another_village_but_an_admi
     assert (await admin.say("ya")).startswith("Tercatat: Rp16.800 untuk 1 bulan iuran Andi Wijaya.")
     (payment,) = await recorded(database)
     assert (payment.worker_id, payment.recorded_by) == (andi, admin_id)
+
+
+async def test_a_payment_recorded_meanwhile_under_another_receipt_stops_the_confirmed_one(engine, database):
+    # Two receipts for the same months (the branch office's file imported while the cadre was typing): the months
+    # confirmed at the summary are taken, so nothing is recorded rather than a month twice or months not confirmed.
+    await add_staff(database, CADRE_PHONE, (VILLAGE,), "Rina Wati")
+    worker_id = await add_worker(database, paid=[(date(2026, 1, 1), 8)])
+    chat = await cadre_chat(engine, database)
+    for line in ("bayar", "siti", "3 bulan", "ya"):
+        await chat.say(line)
+    assert "2. Periode: September 2026 - November 2026 (3 bulan)" in await chat.say("KW-78")
+    await factories.add_payment(database, worker_id, date(2026, 9, 1), 1, reference="BR-9")
+
+    refused, menu = (await chat.say("ya")).split("\n\n", 1)
+    assert refused == (
+        "Sementara itu ada pembayaran lain yang dicatat untuk Siti Aminah, jadi pembayaran ini tidak dicatat agar"
+        " tidak ada bulan yang dibayar dua kali. Lihat statusnya, lalu catat lagi bila perlu."
+    )
+    assert menu.startswith(MENU_CADRE)
+    assert await recorded(database) == []
+    assert await events(database) == []

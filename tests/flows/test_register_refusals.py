@@ -123,9 +123,7 @@ NIK_REFUSALS = {
 
 
 async def test_a_nik_that_cannot_be_right_is_refused_with_its_own_reason(engine, database, cadre):
-    assert (
-        len({ID(f"nik.invalid.{r}", digits=15) for r in ("length", "digits", "region", "date", "serial")}) == 5
-    )
+    assert len({ID(f"nik.invalid.{r}", digits=15) for r in ("length", "digits", "region", "date", "serial")}) == 5
     chat = new_chat(engine)
     await reach(chat, database, "nik")
     for typed, message in NIK_REFUSALS.items():

@@ -27,7 +27,7 @@ RAHMAH = "6310056104900003"
 UNREGISTERED = "6310054508800002"  # a valid NIK nobody registered
 MASKED_SITI = "631005******0001"
 SITI_STATUS = f"Peserta dengan NIK {MASKED_SITI}: Aktif, terlindungi sampai 31 Desember 2026."
-ASK_NIK = "Ketik NIK peserta yang ingin dicek (16 angka)."
+ASK_NIK = "Ketik NIK peserta yang ingin dicek (16 angka), atau nomor kartu peserta KPJ-nya (11 angka)."
 ASK_SECOND = "Sekarang ketik satu data lain peserta, yang tidak tertulis di NIK."
 REGISTER_ONLY = (
     "Layanan ini hanya memeriksa daftar program desa sendiri, bukan data BPJS Ketenagakerjaan. Untuk memastikan "

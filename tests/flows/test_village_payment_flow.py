@@ -207,3 +207,92 @@ async def test_changing_the_months_at_the_summary_asks_the_amount_again(engine, 
         (ids["budi"], date(2027, 1, 1), 1, 66_800),
         (ids["citra"], date(2026, 11, 1), 1, 16_800),
     }
+
+
+# -- late in the month: the new and lapsed workers may start next month, as in "Catat pembayaran" ------------------
+
+LATE = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 27 November in Tanah Bumbu (WITA): 4 days left
+
+
+async def test_late_in_the_month_new_and_lapsed_workers_may_start_next_month(database):
+    ids = await arrange(database)
+    # Paid January to July 2026: lapsed since November, re-activated from the month paid (as in the single flow).
+    ids["gita"] = await factories.add_worker(
+        database, "6310025508800007", "Gita", date(1980, 8, 5), paid=[(date(2026, 1, 1), 7)]
+    )
+    chat = Chat(Engine(database, default_registry(), clock=lambda: LATE), "tg-6", channel="telegram", phone=CADRE_PHONE)
+
+    months = await chat.say("bayar untuk desa")
+    assert months.splitlines() == [
+        "Bulan ini tinggal 4 hari; 3 pekerja baru (atau yang kepesertaannya berakhir) mulai November 2026: iuran bulan "
+        "ini Rp50.400 untuk perlindungan sampai akhir bulan (30 November 2026). Bisa juga mulai bulan depan.",
+        "Bayar APBDes Sungai Lembu: 4 pekerja dibayar desa. Berapa bulan? Balas 1, 3, 6, 12 (atau 1-12).",
+        "",
+        "- 1 bulan: Rp117.200",
+        "- 3 bulan: Rp351.600",
+        "- 6 bulan: Rp703.200",
+        "- 12 bulan: Rp1.406.400",
+        "- Mulai bulan depan (Desember 2026)",
+    ]
+    following = await chat.say("bulan depan")
+    assert following.splitlines()[0] == (
+        "Bayar APBDes Sungai Lembu, mulai bulan depan: 3 pekerja baru (atau yang kepesertaannya berakhir) mulai "
+        "Desember 2026. Berapa bulan? Balas 1, 3, 6, 12 (atau 1-12)."
+    )
+    assert "- 3 bulan: Rp351.600" in following and "bulan depan (" not in following
+    amount = await chat.say("3")
+    assert amount.splitlines()[:6] == [
+        "Sungai Lembu, 3 bulan:",
+        "4 pekerja, total Rp351.600",
+        "- Andi: Rp50.400 (mulai Desember 2026)",
+        "- Budi: Rp200.400 (mulai Januari 2027)",  # paying already: unchanged
+        "- Citra Ojek: Rp50.400 (mulai Desember 2026)",
+        "- Gita: Rp50.400 (mulai Desember 2026)",
+    ]
+    await chat.say("ya")
+    summary = await chat.say("APBDES-LATE")
+    assert "1. Periode: 3 bulan; pekerja baru mulai Desember 2026\n2. Jumlah: Rp351.600 untuk 4 pekerja" in summary
+    assert (await chat.say("ya")).startswith("Tercatat: Rp351.600 untuk 4 pekerja, 3 bulan, kwitansi APBDES-LATE.")
+    found = {(p.worker_id, p.first_month, p.months, p.amount) for p in await recorded(database)}
+    assert found == {
+        (ids["andi"], date(2026, 12, 1), 3, 50_400),
+        (ids["budi"], date(2027, 1, 1), 3, 200_400),
+        (ids["citra"], date(2026, 12, 1), 3, 50_400),
+        (ids["gita"], date(2026, 12, 1), 3, 50_400),
+    }
+    async with database.transaction() as session:
+        (event,) = await audit.events(session, "village_payment_recorded")
+    assert event.details["start_next_month"] == 3 and event.details["months"] == 3
+
+    # Everyone pays from a later month now: nobody would start this month, so next month is not offered.
+    again = await chat.say("apbdes")
+    assert again.startswith("Bayar APBDes Sungai Lembu: 4 pekerja") and "bulan depan" not in again
+
+
+async def test_late_in_the_month_this_month_stays_possible_and_english_says_the_same(database):
+    ids = await arrange(database)
+    chat = Chat(Engine(database, default_registry(), clock=lambda: LATE), "tg-7", channel="telegram", phone=CADRE_PHONE)
+    await chat.say("bahasa")
+    await chat.say("English")
+    months = await chat.say("pay for the village")
+    assert months.startswith(
+        "Only 4 day(s) of this month are left; 2 new (or lapsed) worker(s) start in November 2026: this month's "
+        "contribution is Rp33,600 for protection to the end of the month (30 November 2026). Starting next month is "
+        "possible too.\nAPBDes payment, Sungai Lembu: 3 village-paid workers."
+    )
+    assert "- Start next month (December 2026)" in months
+    amount = await chat.say("1")
+    assert "- Andi: Rp16,800 (from November 2026)" in amount
+    await chat.say("yes")
+    assert "1. Period: 1 months\n" in await chat.say("KW-LATE")
+    await chat.say("yes")
+    found = {(p.worker_id, p.first_month) for p in await recorded(database)}
+    assert (ids["andi"], date(2026, 11, 1)) in found and (ids["citra"], date(2026, 11, 1)) in found
+
+
+async def test_early_in_the_month_next_month_is_not_offered(database):
+    await arrange(database)
+    chat = Chat(Engine(database, default_registry(), clock=lambda: NOW), "tg-8", channel="telegram", phone=CADRE_PHONE)
+    months = await chat.say("apbdes")
+    assert "bulan depan" not in months and "tinggal" not in months
+    assert (await chat.say("bulan depan")).startswith("Ketik jumlah bulan, 1 sampai 12.")

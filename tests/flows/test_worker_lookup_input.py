@@ -41,3 +41,20 @@ async def test_wildcards_match_only_themselves(engine, database):
     assert (await chat.say("%%")).startswith("Ketik NIK (16 angka)")  # no letters: no name
     assert (await chat.say("S%n")).startswith(NOT_FOUND)  # would have found both as a pattern
     assert (await chat.say("Bud_")).startswith(NOT_FOUND)
+
+
+async def test_a_kpj_card_number_is_read_as_printed_and_a_nul_inside_it_dropped(engine, database):
+    from storage.worker_edits import change_worker
+
+    chat = await looking_up(engine, database)
+    async with database.transaction() as session:
+        await change_worker(session, 2, {"kpj": "17012345678"}, actor_person_id=None, actor_contact_id=None)
+    assert (await chat.say("KPJ: 170-1234-\x005678")).startswith("Budi Santoso (REG-6310-000002)")
+    await chat.say("status")
+    await chat.say("1")
+    # Eleven digits that are nobody's card: not found, never a name search.
+    assert (await chat.say("17012345679")).startswith(NOT_FOUND)
+    await chat.say("status")
+    await chat.say("1")
+    # Twelve digits are neither a NIK nor a KPJ.
+    assert (await chat.say("170123456789")).startswith("NIK harus 16 angka, nomor KPJ 11 angka.")

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from storage import audit, contacts, data_rights, outbox
-from storage.models import AuditEvent, Contact, OutboundMessage, Payment, Worker
+from storage import audit, claim_decisions, claims, contacts, data_rights, outbox
+from storage.models import AuditEvent, Claim, ClaimDocument, Contact, OutboundMessage, Payment, Worker
 from storage.personal_traces import SCRUBBED, PersonalValues
-from tests.factories import add_payment, add_staff, add_worker
+from tests.factories import VILLAGE, add_payment, add_staff, add_village, add_worker
 
 NIK = "6310054508800001"
 PHONE = "+6281350001234"
@@ -228,3 +228,156 @@ async def test_audit_details_are_scrubbed_and_pseudonyms_of_the_nik_emptied(data
         (payment,) = await session.scalars(select(Payment))
         assert payment.reference == f"anon-{payment.id}"
         assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 3
+
+
+# -- cases (deaths, accidents) -----------------------------------------------------------------
+
+HEIR_PHONE = "+6281355550001"
+OTHER_VILLAGE = "63.10.02.2002"
+DIED = date(2026, 10, 17)
+
+
+async def _open(session, **fields) -> claims.OpenedClaim:
+    base = {"kind": claims.DEATH, "event_date": DIED, "reporter_name": "Rahmat Hidayat"}
+    return await claims.open_claim(session, claims.NewClaim(**{**base, **fields}))
+
+
+async def _attach(session, claim_id: int, name: str, sha256: str) -> None:
+    assert await claims.attach_document(
+        session, claim_id, kind="death_letter", path=f"/media/{name}", content_type="image/jpeg", size_bytes=1234,
+        sha256=sha256,
+    )  # fmt: skip
+
+
+async def test_the_workers_cases_keep_their_counts_and_lose_people_and_files(database):
+    siti = await add_worker(database, NIK, "Siti Aminah", date(1980, 8, 5), phone=PHONE)
+    budi = await add_worker(database, "6310050101900002", "Budi Santoso", date(1990, 1, 1))
+    await add_village(database, OTHER_VILLAGE)
+    async with database.transaction() as session:
+        heir = await contacts.get_or_create_contact(session, "whatsapp", HEIR_PHONE)
+        contacts.set_verified_phone(heir, HEIR_PHONE, None)
+        death = await _open(
+            session, worker_id=siti, reporter_contact_id=heir.id, reporter_phone=HEIR_PHONE, reporter_relation="child",
+            cause="natural", details={"typed_phone": "0813 5555 0001", "story": "Ibu Siti Aminah wafat di rumah"},
+        )  # fmt: skip
+        accident = await _open(
+            session, kind=claims.ACCIDENT, worker_id=siti, event_at=datetime(2026, 3, 2, 1, 30, tzinfo=UTC),
+            event_date=date(2026, 3, 2), reporter_relation="self", reporter_phone=PHONE,
+            details={"who": "self", "place": "Jalan Poros km 7", "witnesses": "Pak Udin", "road": True},
+        )  # fmt: skip
+        by_name = await _open(session, village_code=VILLAGE, named_worker="siti  AMINAH")  # no worker was found
+        by_nik = await _open(session, village_code=OTHER_VILLAGE, named_worker="Ibu Siti", details={"nik": NIK})
+        elsewhere = await _open(session, village_code=OTHER_VILLAGE, named_worker="Siti Aminah")  # another village
+        budis = await _open(session, worker_id=budi, reporter_name="Ani", details={"witnesses": "Siti Aminah"})
+        await _attach(session, death.id, "a.jpg", "a" * 64)
+        await _attach(session, death.id, "shared.jpg", "b" * 64)
+        await _attach(session, budis.id, "shared.jpg", "b" * 64)  # the same photo, sent for Budi's case too
+        await outbox.enqueue(session, heir, "claim", "Kasus KLM: dibayar", key=f"claim:{death.id}:status:1")
+        for case in (death, accident, by_name, by_nik):
+            await claim_decisions.withdraw_claim(session, case.reference, "Salah lapor oleh Rahmat, tetangga")
+    async with database.transaction() as session:
+        worker = await data_rights.find_worker(session, NIK)
+        assert worker is not None
+        plan = await data_rights.plan_erasure(session, worker)
+        linked = {t.claim.id: t.linked_by for t in await data_rights.claims_linked(session, worker, SITI)}
+        assert linked == {
+            death.id: data_rights.BY_WORKER, accident.id: data_rights.BY_WORKER, by_name.id: data_rights.BY_NAME,
+            by_nik.id: data_rights.BY_NIK, budis.id: data_rights.MENTIONED,
+        }  # fmt: skip
+        assert plan.claims == (death.id, accident.id, by_name.id, by_nik.id) and plan.open_claims == ()
+        assert plan.counts()["claim_documents_unlinked"] == 2
+        files = await data_rights.forget(session, worker, plan)
+    assert files == ("/media/a.jpg",)  # shared.jpg is still Budi's case's
+    async with database.transaction() as session:
+        rows = {c.id: c for c in await session.scalars(select(Claim))}
+        scrubbed = rows[death.id]
+        assert (scrubbed.reporter_name, scrubbed.reporter_phone, scrubbed.named_worker) == (SCRUBBED, None, None)
+        assert scrubbed.details == {"typed_phone": SCRUBBED, "story": SCRUBBED}
+        kept = (scrubbed.kind, scrubbed.status, scrubbed.cause, scrubbed.reporter_relation, scrubbed.worker_id)
+        assert kept == ("death", "ditarik", "natural", "child", siti)
+        assert scrubbed.event_date == date(2026, 10, 1) and scrubbed.reporter_contact_id == heir.id
+        crash = rows[accident.id]
+        assert (crash.event_date, crash.event_at, crash.reporter_phone) == (date(2026, 3, 1), None, None)
+        assert crash.details == {"who": "self", "place": SCRUBBED, "witnesses": SCRUBBED, "road": True}
+        assert rows[by_name.id].named_worker == SCRUBBED and rows[by_name.id].worker_id is None
+        assert rows[by_nik.id].details == {"nik": SCRUBBED}
+        assert rows[elsewhere.id].named_worker == "Siti Aminah"  # a namesake's case elsewhere is not hers
+        assert rows[budis.id].details == {"witnesses": SCRUBBED} and rows[budis.id].reporter_name == "Ani"
+        documents = list(await session.scalars(select(ClaimDocument).order_by(ClaimDocument.id)))
+        assert [(d.claim_id, d.kind, d.size_bytes, d.path) for d in documents] == [
+            (death.id, "death_letter", 1234, SCRUBBED),
+            (death.id, "death_letter", 1234, SCRUBBED),
+            (budis.id, "death_letter", 1234, "/media/shared.jpg"),
+        ]
+        assert [d.sha256 for d in documents] == [f"anon-{documents[0].id}", f"anon-{documents[1].id}", "b" * 64]
+        (notice,) = await session.scalars(select(OutboundMessage))
+        assert (notice.body, notice.status) == ("", "skipped")
+        events = await audit.events(session)
+        reasons = [e.details["reason"] for e in events if e.action == "claim.withdrawn"]
+        assert reasons == [SCRUBBED] * 4
+        sums = [e.details["sha256"] for e in events if e.action == "claim.document"]
+        assert sums == [SCRUBBED, SCRUBBED, "b" * 64]  # Budi's case's own document event is his
+        (opened,) = [e for e in events if e.action == "claim.opened" and e.subject_id == death.reference]
+        assert opened.details["kind"] == "death" and opened.details["worker_id"] == siti
+
+
+async def test_a_namesake_in_the_village_or_another_nik_typed_leaves_a_case_alone(database):
+    await add_worker(database, NIK, "Siti Aminah", date(1980, 8, 5))
+    await add_worker(database, "6310050101900002", "Siti Aminah", date(1990, 1, 1))  # two of them in the village
+    async with database.transaction() as session:
+        by_name = await _open(session, village_code=VILLAGE, named_worker="Siti Aminah")
+        other_nik = await _open(session, village_code=VILLAGE, named_worker="Siti Aminah", details={"nik": "1" * 16})
+        worker = await data_rights.find_worker(session, NIK)
+        assert worker is not None
+        plan = await data_rights.plan_erasure(session, worker)
+        assert plan.claims == () and plan.open_claims == ()
+        await data_rights.forget(session, worker, plan)
+    async with database.transaction() as session:
+        for case in (by_name, other_nik):
+            claim = await session.get(Claim, case.id)
+            assert claim is not None and (claim.named_worker, claim.reporter_name) == ("Siti Aminah", "Rahmat Hidayat")
+
+
+async def test_an_open_case_is_planned_as_open_and_a_death_recorded_keeps_its_month_in_the_events(database):
+    cadre = await add_staff(database, "+6281200000001")
+    siti = await add_worker(database, NIK, "Siti Aminah", date(1980, 8, 5))
+    async with database.transaction() as session:
+        opened = await _open(session, worker_id=siti, reporter_person_id=cadre)  # a cadre's report: confirmed
+        assert opened.worker_marked_deceased
+        worker = await data_rights.find_worker(session, NIK)
+        assert worker is not None
+        plan = await data_rights.plan_erasure(session, worker)
+        assert plan.open_claims == (opened.reference,)
+        await data_rights.forget(session, worker, plan)
+    async with database.transaction() as session:
+        (deceased,) = await audit.events(session, "worker.deceased")
+        assert deceased.details == {"claim": opened.reference, "deceased_on": "2026-10"}
+        claim = await session.get(Claim, opened.id)
+        assert claim is not None and claim.details == {"marked_deceased": True, "previous_deceased_on": None}
+
+
+async def test_a_case_the_worker_reported_loses_the_reporter_and_is_listed(database):
+    siti = await add_worker(database, NIK, "Siti Aminah", date(1980, 8, 5), phone=PHONE)
+    budi = await add_worker(database, "6310050101900002", "Budi Santoso", date(1990, 1, 1))
+    async with database.transaction() as session:
+        own = await contacts.get_or_create_contact(session, "whatsapp", PHONE)
+        contacts.set_verified_phone(own, PHONE, None)
+        reported = await _open(
+            session, kind=claims.ACCIDENT, worker_id=budi, reporter_name="Siti Aminah", reporter_phone=PHONE,
+            reporter_contact_id=own.id, details={"place": "sawah", "road": False},
+        )  # fmt: skip
+        worker = await data_rights.find_worker(session, NIK)
+        assert worker is not None
+        report = await data_rights.access_report(session, worker)
+        assert [(t.claim.reference, t.linked_by, t.documents) for t in report.claims] == [
+            (reported.reference, data_rights.BY_REPORTER, 0)
+        ]
+        plan = await data_rights.plan_erasure(session, worker)
+        assert (plan.claims, plan.claims_reported) == ((), (reported.id,))
+        await data_rights.forget(session, worker, plan)
+    async with database.transaction() as session:
+        claim = await session.get(Claim, reported.id)
+        assert claim is not None
+        assert (claim.reporter_name, claim.reporter_phone, claim.reporter_contact_id) == (SCRUBBED, None, None)
+        assert (claim.worker_id, claim.details, claim.event_date) == (budi, {"place": "sawah", "road": False}, DIED)
+        assert siti != budi

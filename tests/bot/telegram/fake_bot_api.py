@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 TOKEN = "123456:TEST-token_for-the-loopback-api"
@@ -34,6 +34,7 @@ BOT_ID = 123456
 BOT_USERNAME = "kader_test_bot"
 LONG_POLL_CAP = 0.2  # seconds a getUpdates with nothing to serve is held, whatever timeout was asked
 MAX_TEXT = 4096  # UTF-16 code units
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the largest file a bot may fetch with getFile
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same"
     " as a current content and reply markup of the message"
@@ -104,6 +105,8 @@ class FakeBotAPI:
     failures: dict[int, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     edits: list[Edited] = field(default_factory=list)
     edit_failures: dict[int, deque[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
     _messages: dict[tuple[int, int], Sent] = field(default_factory=dict)
     _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(7001))
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -129,6 +132,10 @@ class FakeBotAPI:
             update = {"update_id": update_id if update_id is not None else next(self._update_ids), **update}
             self.updates.append(update)
         return update["update_id"]
+
+    def add_file(self, file_id: str, content: bytes) -> None:
+        """A file users can send: getFile describes it, `/file/bot<token>/<file_path>` serves it."""
+        self.files[file_id] = content
 
     def fail_next(self, chat_id: int, code: int, *, retry_after: int | None = None, times: int = 1) -> None:
         """The next `times` sendMessage calls to this chat fail with this HTTP code."""
@@ -192,7 +199,23 @@ class FakeBotAPI:
 
     def app(self) -> Starlette:
         """The Bot API as `/bot<token>/<method>`."""
-        return Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{file_path:path}", self._download, methods=["GET"]),
+            ]
+        )
+
+    async def _download(self, request: Request) -> Response:
+        """A file download, as `File.file_path` names it: `documents/<file_id>`; every request recorded."""
+        if request.path_params["token"] != self.token:
+            return Response("Unauthorized", status_code=401)
+        file_path = request.path_params["file_path"]
+        self.downloads.append(file_path)
+        content = self.files.get(file_path.rpartition("/")[2])
+        if content is None:
+            return Response("Not Found", status_code=404)
+        return Response(content, media_type="application/octet-stream")
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         if request.path_params["token"] != self.token:
@@ -273,6 +296,16 @@ class FakeBotAPI:
         self._messages[(chat_id, message.message_id)] = edited
         self.edits.append(Edited(chat_id, message.message_id, method, text, markup, time.monotonic()))
         return _ok(self.as_message(edited))
+
+    async def _m_getFile(self, params: dict[str, Any]) -> JSONResponse:
+        file_id = str(params.get("file_id") or "")
+        content = self.files.get(file_id)
+        if content is None:
+            return _error(400, "Bad Request: invalid file_id")
+        if len(content) > MAX_DOWNLOAD:
+            return _error(400, "Bad Request: file is too big")
+        body = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(content)}
+        return _ok(body | {"file_path": f"documents/{file_id}"})
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> JSONResponse:
         self.callback_answers.append(str(params["callback_query_id"]))

@@ -16,10 +16,12 @@ def _inbound(update: dict, update_id: int = 42):
     return to_inbound(Update.de_json({"update_id": update_id, **update}, None))
 
 
-def test_a_typed_message_keeps_its_text_and_the_update_id_is_the_message_id():
-    inbound = _inbound(tg.text(10, "/start kader-undangan-7", language="en-GB"))
+def test_a_typed_message_keeps_its_text_and_is_keyed_by_bot_chat_and_message_not_by_update_id():
+    update = tg.text(10, "/start kader-undangan-7", language="en-GB")
+    inbound = to_inbound(Update.de_json({"update_id": 42, **update}, None), bot_id=123456)
     assert inbound is not None
-    assert (inbound.channel, inbound.address, inbound.message_id) == ("telegram", "10", "42")
+    key = f"tg:123456:m:10:{update['message']['message_id']}"
+    assert (inbound.channel, inbound.address, inbound.message_id) == ("telegram", "10", key)
     assert inbound.text == "/start kader-undangan-7" and inbound.language_hint == "en-GB"
 
 

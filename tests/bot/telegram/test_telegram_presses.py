@@ -287,18 +287,25 @@ async def _sent_with_keyboard(bot_api: FakeBotAPI, sender: TelegramSender, chat_
     return bot_api.to(chat_id)[-1]
 
 
-async def test_an_edit_takes_its_place_in_the_chats_queue_and_its_pace(bot_api):
+async def test_an_edit_takes_its_place_in_the_chats_queue_and_goes_at_once_with_its_replies(bot_api):
+    now = [1000.0]  # time stands still unless the test moves it: anything paced waits
     async with make_bot(settings_for(bot_api)) as bot:
-        sender = TelegramSender(bot, SendLimits(chat_rate=1.0, chat_burst=2.0))
+        sender = TelegramSender(bot, SendLimits(chat_rate=1.0, chat_burst=1.0), clock=lambda: now[0])
         first = await _sent_with_keyboard(bot_api, sender, CHAT)
-        began = time.monotonic()
         sender.enqueue(CHAT, [Edit(first.message_id, "satu\n\n✓ A"), Outgoing("dua")])
+        assert await sender.join(timeout=5)  # a reply, the edit included, waits for no pace
+        [edit] = bot_api.edits_of(CHAT)
+        assert edit.at < bot_api.to(CHAT)[-1].at and bot_api.to(CHAT)[-1].text == "dua"
+        assert bot_api.current(first).reply_markup is None and first.reply_markup == KEYBOARD
+        # Proactive, an edit keeps its place and its pace: the replies spent this second's token.
+        sender.enqueue(CHAT, [Edit(first.message_id, "satu"), Outgoing("tiga")], proactive=True)
+        assert not await sender.join(timeout=0.3) and len(bot_api.edits_of(CHAT)) == 1
+        now[0] += 1.0
+        await bot_api.wait_until(lambda: len(bot_api.edits_of(CHAT)) == 2, what="the paced edit")
+        assert not await sender.join(timeout=0.3) and bot_api.to(CHAT)[-1].text == "dua"
+        now[0] += 1.0
         assert await sender.join(timeout=5)
-    [edit] = bot_api.edits_of(CHAT)
-    second = bot_api.to(CHAT)[-1]
-    assert edit.at < second.at and edit.at - began < 0.5  # the edit used the burst's second token...
-    assert second.at - began >= 0.5  # ...so the next message waited for the chat's pace (about a second)
-    assert bot_api.current(first).reply_markup is None and first.reply_markup == KEYBOARD
+    assert bot_api.to(CHAT)[-1].text == "tiga" and bot_api.current(first).text == "satu"
 
 
 async def test_a_429_on_an_edit_delays_it_and_what_follows_it(bot_api):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import threading
@@ -14,7 +15,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 START_TIMEOUT_SECONDS = 5.0
@@ -31,6 +32,16 @@ class Created:
     sid: str | None
 
 
+@dataclass(frozen=True)
+class MediaFetch:
+    """One request for media: the API's MediaUrl (with its basic-auth user) or the storage URL it redirects to."""
+
+    where: str  # "api" or "storage"
+    media_sid: str
+    username: str | None
+    authorised: bool
+
+
 @dataclass
 class FakeTwilio:
     """Answers `POST /2010-04-01/Accounts/{sid}/Messages.json` like Twilio; `fail_next` queues error answers."""
@@ -39,6 +50,9 @@ class FakeTwilio:
     auth_token: str
     requests: list[Created] = field(default_factory=list)
     _failures: list[tuple[int, int]] = field(default_factory=list)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    media_fetches: list[MediaFetch] = field(default_factory=list)
+    storage_delay: float = 0.0
     url: str = ""
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -46,6 +60,44 @@ class FakeTwilio:
     def fail_next(self, code: int, status: int = 400) -> None:
         """The next create answers this Twilio error code with this HTTP status."""
         self._failures.append((code, status))
+
+    def add_media(self, sid: str, content: bytes, content_type: str) -> str:
+        """Media a user sent: returns its MediaUrl, which redirects (with auth) to a storage URL on another origin."""
+        self.media[sid] = (content, content_type)
+        return f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/MM{sid}/Media/{sid}"
+
+    def _credentials(self, request: Request) -> tuple[str | None, str | None]:
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("basic "):
+            return None, None
+        username, _, password = base64.b64decode(header.split()[1]).decode().partition(":")
+        return username, password
+
+    async def _media(self, request: Request) -> Response:
+        """The MediaUrl: 401 without the account's credentials, else a redirect to the storage, as Twilio does."""
+        sid = request.path_params["media"]
+        username, password = self._credentials(request)
+        authorised = username == self.account_sid == request.path_params["account"] and password == self.auth_token
+        self.media_fetches.append(MediaFetch("api", sid, username, authorised))
+        if not authorised:
+            return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
+        if sid not in self.media:
+            return JSONResponse({"code": 20404, "message": "Not found", "status": 404}, status_code=404)
+        # localhost, not 127.0.0.1: another origin, as Twilio's storage is, so the client must drop the credentials.
+        port = self.url.rsplit(":", 1)[1]
+        return RedirectResponse(f"http://localhost:{port}/storage/{sid}?Expires=1&Signature=sig", status_code=307)
+
+    async def _storage(self, request: Request) -> Response:
+        """The storage URL: serves the bytes to anyone holding the signed URL, records whether credentials came."""
+        sid = request.path_params["media"]
+        username, _ = self._credentials(request)
+        self.media_fetches.append(MediaFetch("storage", sid, username, request.query_params.get("Signature") == "sig"))
+        if self.storage_delay:
+            await asyncio.sleep(self.storage_delay)
+        if sid not in self.media:  # forgotten by a reset while the request waited
+            return Response("Not Found", status_code=404)
+        content, content_type = self.media[sid]
+        return Response(content, media_type=content_type)
 
     async def _create(self, request: Request) -> JSONResponse:
         username, _, password = base64.b64decode(request.headers["authorization"].split()[1]).decode().partition(":")
@@ -89,7 +141,14 @@ class FakeTwilio:
 
     def start(self) -> None:
         """Serves on a free loopback port, in a thread with its own event loop, until `stop`."""
-        app = Starlette(routes=[Route("/2010-04-01/Accounts/{account}/Messages.json", self._create, methods=["POST"])])
+        media_path = "/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}"
+        app = Starlette(
+            routes=[
+                Route("/2010-04-01/Accounts/{account}/Messages.json", self._create, methods=["POST"]),
+                Route(media_path, self._media, methods=["GET"]),
+                Route("/storage/{media}", self._storage, methods=["GET"]),
+            ]
+        )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -116,6 +175,9 @@ class FakeTwilio:
         """Forgets the requests and the queued failures (between tests)."""
         self.requests.clear()
         self._failures.clear()
+        self.media.clear()
+        self.media_fetches.clear()
+        self.storage_delay = 0.0
 
     @property
     def sent(self) -> list[Created]:
