@@ -22,23 +22,18 @@ Forgetting keeps the anonymous counts the programme reports on and erases the pe
   by "[forgotten]", and so are the old and new values of personal fields in the worker's edit and correction
   events (storage/worker_edits.py); a subject that is the worker stays (the id of an anonymous row), a subject that
   is a pseudonym of the NIK (the keyed hash the status-check limits count by, given by the caller) is emptied;
-- cases (deaths, accidents) about the worker — theirs by worker id, or opened by name and village with no worker
-  found when the match is certain (the NIK the reporter typed is the worker's, or the name is the worker's, in the
-  worker's village, and no other worker there has that name and no other NIK was typed) — keep kind, cause, status,
-  match, outcome, village, reporter relation and their administrative times: the reporter's name and phone and the
-  name given are erased, the free text of the details (place, story, injuries, witnesses, typed phone, NIK) becomes
-  "[forgotten]" (flags such as a road accident stay), the event date keeps only its month and the event time goes.
-  Their documents stay as rows (kind, type, size, time received: what the office counts) without path and checksum;
-  forget() returns the files no other case refers to, for the caller to delete. Their messages (keyed
-  `claim:<case id>:…`) are blanked, their audit events lose reasons, notes and checksums. Death dates the worker's
-  `worker.deceased` events carry keep only the month. A case the worker reported about someone else loses the
-  reporter's name and phone; any other case whose details hold a value has those strings scrubbed.
+- cases (deaths, accidents) about the worker keep what the office counts and lose what they say of people, their
+  documents stay as rows without path and checksum, and cases the worker reported or that mention them lose those
+  values (storage/claim_traces.py says which cases are the worker's and how each is scrubbed); forget() returns the
+  files no other case refers to, for the caller to delete. Their messages (keyed `claim:<case id>:…`) are blanked,
+  their audit events lose reasons, notes and checksums. Death dates the worker's `worker.deceased` events carry keep
+  only the month.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -49,12 +44,23 @@ from sqlalchemy.orm import selectinload
 
 from rules.contribution import DEFAULT_RATES
 from rules.nik import compact
-from storage.claims import CLOSED_STATUSES, PREVIOUS_DECEASED_ON
+from storage.claim_traces import (
+    BY_REPORTER,
+    CASE,
+    CLAIM_FREE_TEXT,
+    DEATH_ACTIONS,
+    DEATH_DATE,
+    MENTIONED,
+    ClaimTrace,
+    claims_linked,
+    is_full_date,
+    scrub_claims,
+)
+from storage.claims import CLOSED_STATUSES
 from storage.claims import SUBJECT as CLAIM_SUBJECT
 from storage.models import (
     AuditEvent,
     Claim,
-    ClaimDocument,
     Contact,
     Conversation,
     OutboundMessage,
@@ -66,6 +72,7 @@ from storage.models import (
 )
 from storage.personal_traces import SCRUBBED, PersonalValues
 from storage.types import utcnow
+from storage.worker_contacts import BATCH, contacts_of, stream_rows
 from storage.worker_edits import edited_fields, scrub_edit
 from storage.workers import ANONYMOUS_PREFIX
 
@@ -76,20 +83,7 @@ PSEUDONYM = "nik_pseudonym"  # what a trace holds when its subject is a pseudony
 KEYS_BY_WORKER = ("registration",)  # outbox keys <kind>:<worker id>:<contact id>
 KEYS_BY_EVENT = ("status_checked",)  # outbox keys <kind>:<audit event id>:<contact id>, the event about the worker
 KEYS_BY_CLAIM = ("claim",)  # outbox keys <kind>:<case id>:…, about a case about the worker
-# How a case is linked to the worker: the first three are *about* the worker (scrubbed whole).
-BY_WORKER = "worker"  # claim.worker_id
-BY_NIK = "nik"  # no worker found; the NIK the reporter typed is the worker's
-BY_NAME = "name_in_village"  # no worker found; the worker's name in the worker's village, nobody else's there
-BY_REPORTER = "reporter"  # the worker reported it (from their own contact, or their phone nobody shares)
-MENTIONED = "mentioned"  # its details hold one of the worker's values
-ABOUT_WORKER = (BY_WORKER, BY_NIK, BY_NAME)
-CASE = "case"  # what an audit event about a case about the worker holds
-DEATH_DATE = "death_date"  # what a worker.deceased event of the worker holds
-DEATH_ACTIONS = ("worker.deceased", "worker.deceased_undone")
-CLAIM_FREE_TEXT = ("reason", "note", "sha256")  # details of case events that may say anything, or fingerprint a file
-KEPT_DETAILS = ("who",)  # a case's details that are codes, kept with the flags (true/false)
 _ANONYMOUS = re.compile(rf"{ANONYMOUS_PREFIX}\d+")
-_BATCH = 1_000
 
 
 def anonymous_label(worker_id: int) -> str:
@@ -118,42 +112,6 @@ async def find_worker(session: AsyncSession, text: str, *, lock: bool = False) -
     return await session.scalar(query)
 
 
-@dataclass
-class ContactsOfWorker:
-    """The contacts on the worker's phone: their own, and those whose phone another worker or staff also uses."""
-
-    own: list[Contact] = field(default_factory=list)
-    shared: list[Contact] = field(default_factory=list)
-
-    @property
-    def ids(self) -> list[int]:
-        """Every contact's id."""
-        return [c.id for c in self.own + self.shared]
-
-
-async def contacts_of(session: AsyncSession, worker: Worker) -> ContactsOfWorker:
-    """The contacts whose verified phone, or address, is the worker's phone."""
-    if not worker.phone:
-        return ContactsOfWorker()
-    phone = worker.phone
-    found = list(
-        await session.scalars(
-            select(Contact).where(or_(Contact.phone == phone, Contact.address == phone)).order_by(Contact.id)
-        )
-    )
-    other_worker = await session.scalar(select(Worker.id).where(Worker.phone == phone, Worker.id != worker.id))
-    staff = await session.scalar(select(Person.id).where(Person.phone == phone))
-    if other_worker is not None or staff is not None:
-        return ContactsOfWorker(shared=found)
-    return ContactsOfWorker(own=found)
-
-
-async def _stream(session: AsyncSession, query: Any) -> AsyncIterator[Any]:
-    result = await session.stream(query.execution_options(yield_per=_BATCH))
-    async for row in result:
-        yield row
-
-
 @dataclass(frozen=True)
 class Trace:
     """One row that holds personal values of the worker (or is about them), and which values."""
@@ -165,7 +123,7 @@ class Trace:
 async def conversations_holding(session: AsyncSession, values: PersonalValues) -> list[Trace]:
     """The conversations (by contact id) whose stored answers hold one of the values."""
     traces = []
-    async for contact_id, state in _stream(session, select(Conversation.contact_id, Conversation.state)):
+    async for contact_id, state in stream_rows(session, select(Conversation.contact_id, Conversation.state)):
         found = values.found_in(state)
         if found:
             traces.append(Trace(contact_id, found))
@@ -188,7 +146,7 @@ async def messages_about(
         OutboundMessage.id, OutboundMessage.key, OutboundMessage.body, OutboundMessage.variables, OutboundMessage.reason
     ).order_by(OutboundMessage.id)
     traces = []
-    async for message_id, message_key, body, variables, reason in _stream(session, query):
+    async for message_id, message_key, body, variables, reason in stream_rows(session, query):
         found = tuple(dict.fromkeys(values.found_in(body) + values.found_in(variables) + values.found_in(reason)))
         if found or (message_key or "").startswith(keys):
             traces.append(Trace(message_id, found))
@@ -214,14 +172,14 @@ async def audit_events_about(
         AuditEvent.note,
     ).order_by(AuditEvent.id)
     traces = []
-    async for event_id, action, subject_type, subject_id, details, note in _stream(session, query):
+    async for event_id, action, subject_type, subject_id, details, note in stream_rows(session, query):
         about_worker = subject_type == "worker" and subject_id == str(worker.id)
         about_case = subject_type == CLAIM_SUBJECT and subject_id in claim_references
         edited = edited_fields(action, details) if about_worker else ()
         found = tuple(dict.fromkeys(values.found_in(details) + values.found_in(note) + edited))
         if (subject_type, subject_id) in pseudonyms:
             found += (PSEUDONYM,)
-        if about_worker and action in DEATH_ACTIONS and _full_date((details or {}).get("deceased_on")):
+        if about_worker and action in DEATH_ACTIONS and is_full_date((details or {}).get("deceased_on")):
             found += (DEATH_DATE,)
         if about_case:
             found += (CASE,)
@@ -234,116 +192,6 @@ async def payments_of(session: AsyncSession, worker_id: int) -> list[Payment]:
     """A worker's payments, oldest month first."""
     query = select(Payment).where(Payment.worker_id == worker_id).order_by(Payment.first_month, Payment.id)
     return list(await session.scalars(query))
-
-
-def _full_date(value: Any) -> bool:
-    """Whether a value is an ISO date with its day (2026-10-17), not only a month (2026-10)."""
-    return isinstance(value, str) and len(value) == 10
-
-
-def same_name(first: str | None, second: str | None) -> bool:
-    """Whether two names are the same, whatever their case and spacing ("siti  AMINAH" is "Siti Aminah")."""
-    if not first or not second:
-        return False
-    return first.casefold().split() == second.casefold().split()
-
-
-@dataclass(frozen=True)
-class ClaimTrace:
-    """A case about the worker, reported by them, or mentioning them; how it is linked (BY_WORKER, BY_NIK, BY_NAME,
-    BY_REPORTER, MENTIONED), how many documents it keeps, and which values it holds."""
-
-    claim: Claim
-    linked_by: str
-    documents: int
-    found: tuple[str, ...]
-
-    @property
-    def about_worker(self) -> bool:
-        """Whether the case is about the worker (their death or accident), not only reported by or mentioning them."""
-        return self.linked_by in ABOUT_WORKER
-
-
-@dataclass(frozen=True)
-class _Whom:
-    """What tells whether a case is the worker's: the worker, their own contacts, a namesake in their village, and
-    whether their phone is shared."""
-
-    worker: Worker
-    own_contacts: Collection[int]
-    namesake: bool
-    shared_phone: bool
-
-    def link(self, row: Any) -> str | None:
-        """How a case (a row of claim columns) is linked to the worker, if it is (see ClaimTrace)."""
-        worker = self.worker
-        typed = row.details.get("nik") if isinstance(row.details, dict) else None
-        typed_nik = compact(str(typed)) if typed else None
-        if row.worker_id == worker.id:
-            return BY_WORKER
-        if row.worker_id is None and typed_nik == worker.nik:
-            return BY_NIK
-        if (
-            row.worker_id is None
-            and row.village_code == worker.village_code
-            and typed_nik is None
-            and not self.namesake
-            and same_name(row.named_worker, worker.name)
-        ):
-            return BY_NAME
-        if row.reporter_contact_id is not None and row.reporter_contact_id in self.own_contacts:
-            return BY_REPORTER
-        if worker.phone and row.reporter_phone == worker.phone and not self.shared_phone:
-            return BY_REPORTER
-        return None
-
-
-async def claims_linked(
-    session: AsyncSession, worker: Worker, values: PersonalValues, contacts: ContactsOfWorker | None = None
-) -> list[ClaimTrace]:
-    """The cases about the worker (their own, or opened by name with a certain match: see the module's notes), those
-    they reported, and those whose details hold one of their values; oldest first."""
-    contacts = contacts if contacts is not None else await contacts_of(session, worker)
-    own = {c.id for c in contacts.own}
-    namesakes = await session.scalars(
-        select(Worker.name).where(Worker.village_code == worker.village_code, Worker.id != worker.id)
-    )
-    whom = _Whom(worker, own, any(same_name(name, worker.name) for name in namesakes), bool(contacts.shared))
-    query = select(
-        Claim.id,
-        Claim.worker_id,
-        Claim.village_code,
-        Claim.named_worker,
-        Claim.details,
-        Claim.reporter_contact_id,
-        Claim.reporter_phone,
-        Claim.reporter_name,
-    ).order_by(Claim.id)
-    links: dict[int, tuple[str, tuple[str, ...]]] = {}
-    async for row in _stream(session, query):
-        linked_by = whom.link(row)
-        found = tuple(
-            dict.fromkeys(
-                values.found_in(row.details)
-                + values.found_in(row.named_worker)
-                + values.found_in(row.reporter_name)
-                + values.found_in(row.reporter_phone)
-            )
-        )
-        if linked_by is None and values.found_in(row.details):
-            linked_by = MENTIONED
-        if linked_by is not None:
-            links[row.id] = (linked_by, found)
-    if not links:
-        return []
-    counted = await session.execute(
-        select(ClaimDocument.claim_id, func.count())
-        .where(ClaimDocument.claim_id.in_(list(links)))
-        .group_by(ClaimDocument.claim_id)
-    )
-    documents = {claim_id: int(count) for claim_id, count in counted}
-    rows = await session.scalars(select(Claim).where(Claim.id.in_(list(links))).order_by(Claim.id))
-    return [ClaimTrace(c, links[c.id][0], documents.get(c.id, 0), links[c.id][1]) for c in rows]
 
 
 # -- forgetting --------------------------------------------------------------------------------
@@ -476,13 +324,13 @@ async def _scrub_audit(
     pseudonyms: Sequence[tuple[str, str]],
     claim_references: Collection[str] = (),
 ) -> None:
-    for start in range(0, len(event_ids), _BATCH):
-        chunk = event_ids[start : start + _BATCH]
+    for start in range(0, len(event_ids), BATCH):
+        chunk = event_ids[start : start + BATCH]
         for event in await session.scalars(select(AuditEvent).where(AuditEvent.id.in_(chunk))):
             details = event.details or {}
             if event.subject_type == "worker" and event.subject_id == str(worker_id):
                 details = scrub_edit(event.action, details)
-                if event.action in DEATH_ACTIONS and _full_date(details.get("deceased_on")):
+                if event.action in DEATH_ACTIONS and is_full_date(details.get("deceased_on")):
                     details = {**details, "deceased_on": details["deceased_on"][:7]}
             about_case = event.subject_type == CLAIM_SUBJECT and event.subject_id in claim_references
             if about_case:
@@ -512,53 +360,6 @@ def _anonymise(worker: Worker) -> None:
         worker.deceased_on = worker.deceased_on.replace(day=1)
 
 
-def _kept_details(details: dict[str, Any]) -> dict[str, Any]:
-    """A case's details with only flags (true/false), codes (KEPT_DETAILS) and a death date's month left."""
-    kept: dict[str, Any] = {}
-    for key, value in (details or {}).items():
-        if value is None or isinstance(value, bool) or (key in KEPT_DETAILS and isinstance(value, str)):
-            kept[key] = value
-        elif key == PREVIOUS_DECEASED_ON and _full_date(value):
-            kept[key] = value[:7]
-        else:
-            kept[key] = SCRUBBED
-    return kept
-
-
-def _scrub_case(claim: Claim) -> None:
-    """Erases what a case about the worker says of people, keeping what it counts as (see the module's notes)."""
-    claim.reporter_name = SCRUBBED
-    claim.reporter_phone = None
-    if claim.named_worker is not None:
-        claim.named_worker = SCRUBBED
-    claim.details = _kept_details(claim.details)
-    claim.event_date = claim.event_date.replace(day=1)
-    claim.event_at = None
-
-
-async def _scrub_claims(session: AsyncSession, values: PersonalValues, plan: ErasurePlan) -> tuple[str, ...]:
-    """Scrubs the cases as planned; the stored files of the worker's cases that no other case refers to."""
-    for claim in await session.scalars(select(Claim).where(Claim.id.in_(plan.claims_reported))):
-        claim.reporter_name, claim.reporter_phone = SCRUBBED, None
-        claim.details = values.scrub(claim.details)
-    for claim in await session.scalars(select(Claim).where(Claim.id.in_(plan.claims_mentioning))):
-        claim.details = values.scrub(claim.details)
-    for claim in await session.scalars(select(Claim).where(Claim.id.in_(plan.claims))):
-        _scrub_case(claim)
-    stored: dict[str, str] = {}
-    for document in await session.scalars(select(ClaimDocument).where(ClaimDocument.claim_id.in_(plan.claims))):
-        if document.path != SCRUBBED:
-            stored[document.path] = document.sha256
-        document.path, document.sha256 = SCRUBBED, f"{ANONYMOUS_PREFIX}{document.id}"
-    await session.flush()
-    let_go = []
-    for path, sha256 in stored.items():
-        elsewhere = select(ClaimDocument.id).where(or_(ClaimDocument.sha256 == sha256, ClaimDocument.path == path))
-        if await session.scalar(elsewhere.limit(1)) is None:
-            let_go.append(path)
-    return tuple(let_go)
-
-
 async def forget(session: AsyncSession, worker: Worker, plan: ErasurePlan) -> tuple[str, ...]:
     """Erases the worker's personal data as planned (see the module's docstring), in the caller's transaction; the
     paths of the stored documents no case refers to any more, which the caller deletes once this is committed."""
@@ -570,7 +371,9 @@ async def forget(session: AsyncSession, worker: Worker, plan: ErasurePlan) -> tu
     await _clear_conversations(session, plan.conversations)
     await _blank_messages(session, plan.messages)
     await _scrub_audit(session, plan.worker_id, values, plan.audit_events, plan.pseudonyms, references)
-    files = await _scrub_claims(session, values, plan)
+    files = await scrub_claims(
+        session, values, about=plan.claims, reported=plan.claims_reported, mentioning=plan.claims_mentioning
+    )
     _anonymise(worker)
     await session.flush()
     return files

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from storage import audit, claim_decisions, claims, contacts, data_rights, outbox
+from storage import audit, claim_decisions, claim_traces, claims, contacts, data_rights, outbox
 from storage.models import AuditEvent, Claim, ClaimDocument, Contact, OutboundMessage, Payment, Worker
 from storage.personal_traces import SCRUBBED, PersonalValues
 from tests.factories import VILLAGE, add_payment, add_staff, add_village, add_worker
@@ -279,10 +279,10 @@ async def test_the_workers_cases_keep_their_counts_and_lose_people_and_files(dat
         worker = await data_rights.find_worker(session, NIK)
         assert worker is not None
         plan = await data_rights.plan_erasure(session, worker)
-        linked = {t.claim.id: t.linked_by for t in await data_rights.claims_linked(session, worker, SITI)}
+        linked = {t.claim.id: t.linked_by for t in await claim_traces.claims_linked(session, worker, SITI)}
         assert linked == {
-            death.id: data_rights.BY_WORKER, accident.id: data_rights.BY_WORKER, by_name.id: data_rights.BY_NAME,
-            by_nik.id: data_rights.BY_NIK, budis.id: data_rights.MENTIONED,
+            death.id: claim_traces.BY_WORKER, accident.id: claim_traces.BY_WORKER, by_name.id: claim_traces.BY_NAME,
+            by_nik.id: claim_traces.BY_NIK, budis.id: claim_traces.MENTIONED,
         }  # fmt: skip
         assert plan.claims == (death.id, accident.id, by_name.id, by_nik.id) and plan.open_claims == ()
         assert plan.counts()["claim_documents_unlinked"] == 2
@@ -370,7 +370,7 @@ async def test_a_case_the_worker_reported_loses_the_reporter_and_is_listed(datab
         assert worker is not None
         report = await data_rights.access_report(session, worker)
         assert [(t.claim.reference, t.linked_by, t.documents) for t in report.claims] == [
-            (reported.reference, data_rights.BY_REPORTER, 0)
+            (reported.reference, claim_traces.BY_REPORTER, 0)
         ]
         plan = await data_rights.plan_erasure(session, worker)
         assert (plan.claims, plan.claims_reported) == ((), (reported.id,))
