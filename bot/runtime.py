@@ -41,9 +41,15 @@ def flow_options(settings: Settings) -> FlowOptions:
     )
 
 
-def build_engine(database: Database, settings: Settings) -> Engine:
-    """The conversation engine with every built flow, configured from the settings."""
-    return Engine(database, default_registry(flow_options(settings)), messages_per_minute=settings.messages_per_minute)
+def build_engine(database: Database, settings: Settings, *, keep_replies: bool = False) -> Engine:
+    """The conversation engine with every built flow, configured from the settings; `keep_replies` for a channel
+    that confirms each reply sent (the outbox keeps it until then)."""
+    return Engine(
+        database,
+        default_registry(flow_options(settings)),
+        messages_per_minute=settings.messages_per_minute,
+        keep_replies=keep_replies,
+    )
 
 
 async def prune_received(database: Database, days: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,8 +29,8 @@ from flows.text import (
     match_choice,
     verb_of,
 )
-from flows.turn import CHOICE, DOCUMENT, PHONE, Inbound, Option, Reply
-from storage import contacts, conversations, people, received_messages
+from flows.turn import CHOICE, DOCUMENT, PHONE, Inbound, Option, Reply, reply_to_document
+from storage import contacts, conversations, inbox, outbox, people, received_messages
 from storage.conversations import ConversationState
 from storage.database import Database
 
@@ -68,13 +69,22 @@ class Engine(EngineInvites, EngineOffers, EngineVerbs):
     """Runs the registered flows for inbound messages from any channel."""
 
     def __init__(
-        self, database: Database, registry: Registry, *, clock: Any = None, messages_per_minute: int | None = None
+        self,
+        database: Database,
+        registry: Registry,
+        *,
+        clock: Any = None,
+        messages_per_minute: int | None = None,
+        keep_replies: bool = False,
     ) -> None:
         self.database = database
         self.registry = registry
         self._clock = clock or (lambda: datetime.now(UTC))
         self._locks = KeyedLocks()
         self.flood = FloodGate(messages_per_minute) if messages_per_minute else None
+        # A channel that sends later keeps each turn's replies in the outbox, in the turn's transaction, until it
+        # confirms them sent: a crash between the commit and the send loses no answer.
+        self.keep_replies = keep_replies
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handles one message; a redelivered message id returns no replies and changes nothing; a contact sending
@@ -115,6 +125,8 @@ class Engine(EngineInvites, EngineOffers, EngineVerbs):
             contact = await contacts.get_or_create_contact(session, inbound.channel, inbound.address, DEFAULT_LANGUAGE)
             contact_id = contact.id
             seen.update(language=contact.language, contact=contact_id)
+            if inbound.inbox_id is not None:
+                await inbox.mark_handled(session, inbound.inbox_id)
             if inbound.message_id and not await received_messages.record_received(
                 session, inbound.channel, inbound.message_id, contact_id
             ):
@@ -145,9 +157,16 @@ class Engine(EngineInvites, EngineOffers, EngineVerbs):
                     await self._dispatch(turn)
             except Exception as error:  # noqa: BLE001 - any failure must leave the conversation untouched
                 _log_failure("step failed", contact_id, inbound, state.flow, state.step, error)
-                return [_failure_reply(language, inbound)]
+                return await self._kept(session, contact, [_failure_reply(language, inbound)])
             await conversations.save(session, contact_id, turn.state, at=now)
-            return turn.replies
+            return await self._kept(session, contact, turn.replies)
+
+    async def _kept(self, session: Any, contact: Any, replies: list[Reply]) -> list[Reply]:
+        """The replies, each kept in the outbox until the channel confirms it sent, when this engine keeps them."""
+        if not self.keep_replies:
+            return replies
+        ids = await outbox.keep_replies(session, contact, [(r.text, reply_to_document(r)) for r in replies])
+        return [replace(reply, outbox_id=outbox_id) for reply, outbox_id in zip(replies, ids, strict=True)]
 
     async def _identify(self, session: Any, contact: Any, inbound: Inbound) -> people.Staff | None:
         """Links a channel-verified phone to the contact and finds the contact's admin or cadre roles."""

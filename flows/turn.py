@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flows.i18n import DEFAULT_LANGUAGE
 
@@ -50,6 +51,8 @@ class Inbound:
     # The question whose button was pressed (Reply.question of the keyboard), None for typed text: a press on the
     # keyboard of a question no longer asked changes nothing.
     question: str | None = None
+    # The durable inbox's row of this message (storage/inbox.py): the turn marks it handled in its transaction.
+    inbox_id: int | None = None
     # The token of an invitation link the person opened (Telegram's t.me/<bot>?start=TOKEN arrives as "/start TOKEN").
     invite: str | None = None
 
@@ -75,3 +78,19 @@ class Reply:
     question: str | None = None
     # The reply refuses a button press on a question no longer asked: nothing changed.
     refused_press: bool = False
+    # The outbox row that keeps this reply until the channel confirms it sent (None: not kept, e.g. a failure notice).
+    outbox_id: int | None = None
+
+
+def reply_to_document(reply: Reply) -> dict[str, Any]:
+    """A reply as a JSON document, to be kept in the outbox until it is sent."""
+    document = asdict(reply)
+    document.pop("outbox_id", None)
+    return document
+
+
+def reply_from_document(document: dict[str, Any], outbox_id: int | None = None) -> Reply:
+    """The reply kept as a JSON document (reply_to_document), with the outbox row that keeps it."""
+    fields = dict(document)
+    fields["options"] = tuple(Option(**option) for option in fields.get("options", ()))
+    return Reply(**fields, outbox_id=outbox_id)

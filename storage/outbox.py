@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, OutboundMessage
@@ -58,6 +60,61 @@ async def enqueue(
             "updated_at": now,
         },
     )
+
+
+REPLY = "reply"  # an answer to the person who just wrote, kept until its channel confirms it sent
+
+
+async def keep_replies(
+    session: AsyncSession, contact: Contact, replies: Sequence[tuple[str, dict[str, Any]]]
+) -> list[int]:
+    """Keeps a turn's replies (text, JSON document) as pending REPLY rows, in the turn's transaction; their ids."""
+    now = utcnow()
+    ids: list[int] = []
+    for text, document in replies:
+        message = OutboundMessage(
+            contact_id=contact.id,
+            channel=contact.channel,
+            kind=REPLY,
+            body=text,
+            variables=document,
+            status=PENDING,
+            attempts=0,
+            not_before=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(message)
+        await session.flush()
+        ids.append(message.id)
+    return ids
+
+
+async def replies_sent(session: AsyncSession, ids: Sequence[int]) -> int:
+    """Lets go of replies their channel confirmed sent (or gave up on): nothing will send them again; how many."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        delete(OutboundMessage).where(OutboundMessage.id.in_(list(ids)), OutboundMessage.kind == REPLY)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+async def pending_replies(
+    session: AsyncSession, channel: str, *, created_before: datetime | None = None, limit: int = 500
+) -> list[tuple[OutboundMessage, Contact]]:
+    """The channel's replies kept and not confirmed sent (a crash came between the commit and the send), oldest
+    first, with their contacts."""
+    query = (
+        select(OutboundMessage, Contact)
+        .join(Contact, Contact.id == OutboundMessage.contact_id)
+        .where(OutboundMessage.channel == channel, OutboundMessage.kind == REPLY, OutboundMessage.status == PENDING)
+    )
+    if created_before is not None:
+        query = query.where(OutboundMessage.created_at < created_before)
+    rows = await session.execute(query.order_by(OutboundMessage.id).limit(limit))
+    return [(row.OutboundMessage, row.Contact) for row in rows]
 
 
 async def record_sent(

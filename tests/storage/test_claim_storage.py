@@ -398,9 +398,9 @@ async def test_overdue_lists_late_accidents_and_old_unconfirmed_deaths(database,
         assert len(await claims.list_claims(session, village=VILLAGE, status=claims.NEW)) == 2
 
 
+# SQLite has one writer at a time, so two reports cannot interleave there: this runs on PostgreSQL only.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_two_death_reports_at_once_open_one_case_on_postgresql(database, database_url, world):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has one writer at a time: no two reports can interleave")
     started = asyncio.Event()
 
     async def report(reporter: str, phone: str, wait: bool) -> claims.OpenedClaim:

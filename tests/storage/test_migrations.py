@@ -222,7 +222,7 @@ def test_0005_downgrades_to_0004_only_without_voided_payments(empty_url):
         engine.dispose()
 
 
-def test_0006_and_0007_go_down_to_0005_and_back_keeping_the_workers(empty_url):
+def test_0006_to_head_go_down_to_0005_and_back_keeping_the_workers(empty_url):
     migrate.upgrade(empty_url, "0005")
     engine = create_engine(sync_url(empty_url), poolclass=pool.NullPool)
     try:
@@ -230,11 +230,11 @@ def test_0006_and_0007_go_down_to_0005_and_back_keeping_the_workers(empty_url):
             for statement in (_VILLAGE, _WORKER):
                 connection.exec_driver_sql(statement)
         migrate.upgrade(empty_url)
-        assert {"cadre_invite", "claim", "claim_document"} <= _tables(empty_url)
+        assert {"cadre_invite", "claim", "claim_document", "inbox_message"} <= _tables(empty_url)
         with engine.begin() as connection:
             connection.exec_driver_sql("UPDATE worker SET kpj = '12345678901'")
         command.downgrade(migrate.alembic_config(empty_url), "0005")
-        assert not {"cadre_invite", "claim", "claim_document"} & _tables(empty_url)
+        assert not {"cadre_invite", "claim", "claim_document", "inbox_message"} & _tables(empty_url)
         with engine.connect() as connection:
             assert "kpj" not in {c["name"] for c in inspect(connection).get_columns("worker")}
             assert connection.exec_driver_sql("SELECT count(*) FROM worker").scalar() == 1
