@@ -122,7 +122,9 @@ class Engine(EngineInvites, EngineOffers, EngineVerbs):
     async def _handle_in_transaction(self, inbound: Inbound, seen: dict[str, Any]) -> list[Reply]:
         async with self.database.transaction() as session:
             # Bahasa Indonesia for everyone new, whatever the phone's language: English only by choice.
-            contact = await contacts.get_or_create_contact(session, inbound.channel, inbound.address, DEFAULT_LANGUAGE)
+            contact = await contacts.contact_for_turn(
+                session, inbound.channel, inbound.address, DEFAULT_LANGUAGE, inbound.received_at
+            )
             contact_id = contact.id
             seen.update(language=contact.language, contact=contact_id)
             if inbound.inbox_id is not None:
@@ -132,7 +134,6 @@ class Engine(EngineInvites, EngineOffers, EngineVerbs):
             ):
                 log.info("duplicate message contact=%s message=%s", contact_id, inbound.message_id)
                 return []
-            contacts.note_inbound(contact, inbound.received_at)
             staff = await self._identify(session, contact, inbound)
             state = await conversations.load_for_update(session, contact_id)
             now = self._clock()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact
@@ -30,6 +31,31 @@ async def get_or_create_contact(session: AsyncSession, channel: str, address: st
         contact = await find_contact(session, channel, address)
     assert contact is not None
     return contact
+
+
+async def contact_for_turn(session: AsyncSession, channel: str, address: str, language: str, at: datetime) -> Contact:
+    """The contact writing now, created on first contact, with when it last wrote (the later of the two) and
+    reachable again: one INSERT … ON CONFLICT DO UPDATE … RETURNING, safe when two arrive at once."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Contact).values(
+        channel=channel,
+        address=address,
+        language=language,
+        opted_out=False,
+        unreachable=False,
+        last_inbound_at=at,
+        created_at=utcnow(),
+    )
+    written = statement.excluded.last_inbound_at
+    later = case(
+        (or_(Contact.last_inbound_at.is_(None), written > Contact.last_inbound_at), written),
+        else_=Contact.last_inbound_at,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Contact.channel, Contact.address], set_={"last_inbound_at": later, "unreachable": False}
+    ).returning(Contact)
+    result = await session.scalars(statement, execution_options={"populate_existing": True})
+    return result.one()
 
 
 async def find_contact(session: AsyncSession, channel: str, address: str) -> Contact | None:

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
 from storage.types import utcnow
-from storage.upsert import insert_ignoring_conflict
 
 
 @dataclass
@@ -26,22 +26,24 @@ class ConversationState:
 
 
 async def load_for_update(session: AsyncSession, contact_id: int) -> ConversationState:
-    """The contact's conversation, row-locked until the transaction ends (on PostgreSQL)."""
-    await insert_ignoring_conflict(
-        session, Conversation, {"contact_id": contact_id, "state": {}, "updated_at": utcnow()}
-    )
-    row = await session.scalar(select(Conversation).where(Conversation.contact_id == contact_id).with_for_update())
-    assert row is not None
+    """The contact's conversation (created empty on first contact), row-locked until the transaction ends on
+    PostgreSQL: one INSERT … ON CONFLICT DO UPDATE … RETURNING, which locks the row it returns."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Conversation).values(contact_id=contact_id, state={}, updated_at=utcnow())
+    statement = statement.on_conflict_do_update(
+        index_elements=[Conversation.contact_id], set_={"contact_id": statement.excluded.contact_id}
+    ).returning(Conversation.flow, Conversation.step, Conversation.state, Conversation.updated_at)
+    row = (await session.execute(statement)).one()
     return ConversationState(
         flow=row.flow, step=row.step, data=copy.deepcopy(row.state or {}), updated_at=row.updated_at
     )
 
 
 async def save(session: AsyncSession, contact_id: int, state: ConversationState, *, at: datetime | None = None) -> None:
-    """Stores the conversation as it now stands, last active at `at` (now by default)."""
-    row = await session.get(Conversation, contact_id)
-    assert row is not None
-    row.flow = state.flow
-    row.step = state.step
-    row.state = copy.deepcopy(state.data)
-    row.updated_at = at or utcnow()
+    """Stores the conversation as it now stands, last active at `at` (now by default); one UPDATE."""
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.contact_id == contact_id)
+        .values(flow=state.flow, step=state.step, state=copy.deepcopy(state.data), updated_at=at or utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,26 +68,28 @@ REPLY = "reply"  # an answer to the person who just wrote, kept until its channe
 async def keep_replies(
     session: AsyncSession, contact: Contact, replies: Sequence[tuple[str, dict[str, Any]]]
 ) -> list[int]:
-    """Keeps a turn's replies (text, JSON document) as pending REPLY rows, in the turn's transaction; their ids."""
+    """Keeps a turn's replies (text, JSON document) as pending REPLY rows, in the turn's transaction, with one
+    INSERT; their ids, in the replies' order."""
+    if not replies:
+        return []
     now = utcnow()
-    ids: list[int] = []
-    for text, document in replies:
-        message = OutboundMessage(
-            contact_id=contact.id,
-            channel=contact.channel,
-            kind=REPLY,
-            body=text,
-            variables=document,
-            status=PENDING,
-            attempts=0,
-            not_before=now,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(message)
-        await session.flush()
-        ids.append(message.id)
-    return ids
+    rows = [
+        {
+            "contact_id": contact.id,
+            "channel": contact.channel,
+            "kind": REPLY,
+            "body": text,
+            "variables": document,
+            "status": PENDING,
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for text, document in replies
+    ]
+    # One multi-row INSERT: ids are given in the order the rows are inserted, whatever order RETURNING lists them.
+    return sorted((await session.scalars(insert(OutboundMessage).values(rows).returning(OutboundMessage.id))).all())
 
 
 async def replies_sent(session: AsyncSession, ids: Sequence[int]) -> int:
