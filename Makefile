@@ -16,7 +16,7 @@ LOCK_FLAGS := --extra=test --all-build-deps --allow-unsafe --generate-hashes --s
 # Extra pip-compile options, e.g. `make lock LOCK_ARGS='--upgrade-package SQLAlchemy'`.
 LOCK_ARGS ?=
 
-.PHONY: shell test lint clean lock upgrade-lock
+.PHONY: shell test lint bench clean lock upgrade-lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Every benchmark in bench/ at modest sizes, one table with the baselines of the same run (bench/README.md);
+# on PostgreSQL too when BENCH_DATABASE_URL (or TEST_DATABASE_URL) names a server. Not part of `make test` or CI.
+# Full sizes: `make bench BENCH_ARGS='--rows 100000 --users 200 --repeat 3'`.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 $(TOOLS_STAMP):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "the lock is for Python 3.11: run with PYTHON=python3.11")'

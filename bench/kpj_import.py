@@ -18,21 +18,19 @@ import csv
 import os
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from databases import scratch_database  # bench/databases.py
 from payments_import import nik_for, seed_workers  # bench/payments_import.py: 100,000 valid NIKs, inserted in bulk
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, delete, text, update
-from sqlalchemy.engine import make_url
+from rows import BenchRow, database_name  # bench/rows.py
+from sqlalchemy import delete, update
 
 from bot.commands.kpj_import import import_kpj, read_kpj_file
 from storage import migrate, workers
 from storage.database import open_database
 from storage.models import AuditEvent, Worker
-from storage.urls import sync_url
 from storage.worker_edits import change_worker
 
 
@@ -95,7 +93,7 @@ async def set_based_import(url: str, path: Path) -> tuple[float, int]:
     return time.perf_counter() - started, outcome.recorded
 
 
-async def measure(url: str, count: int, sample: int, repeat: int) -> dict[str, tuple[float, float, int]]:
+async def best_runs(url: str, count: int, sample: int, repeat: int) -> dict[str, tuple[float, float, int]]:
     """Seeds `count` workers, then `repeat` times: the per-line baseline on the sample (twice), the set-based import
     of the whole file (twice); the best seconds of each first and repeated run, and the KPJs the first recorded."""
     migrate.upgrade(url)
@@ -115,19 +113,17 @@ async def measure(url: str, count: int, sample: int, repeat: int) -> dict[str, t
     return {name: (min(r[0] for r in found), min(r[1] for r in found), found[0][2]) for name, found in runs.items()}
 
 
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database on the server of the URL, dropped afterwards."""
-    name = f"kader_bench_kpj_{os.getpid()}"
-    admin = create_engine(sync_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+async def measure(url: str, count: int = 20_000, sample: int = 500, repeat: int = 1) -> list[BenchRow]:
+    """The benchmark's figures as rows for bench/run_all.py, on an empty database: the set-based import beside
+    change_worker per line (timed on `sample` lines, scaled to `count`)."""
+    found = await best_runs(url, count, min(sample, count), repeat)
+    scale = count / min(sample, count)
+    (base_first, base_again, _), (first, again, _) = found["per line"], found["set-based"]
+    name, where = f"worker import-kpj, {count:,} lines", database_name(url)
+    return [
+        BenchRow(name, where, "first import", first, "s", base_first * scale, "≥ 10× per line"),
+        BenchRow(name, where, "same file again", again, "s", base_again * scale, "records nothing"),
+    ]
 
 
 def main() -> None:
@@ -142,10 +138,10 @@ def main() -> None:
     sample = min(args.baseline, args.rows)
     results: dict[str, dict[str, tuple[float, float, int]]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        results["SQLite"] = asyncio.run(measure(f"sqlite:///{folder}/bench.db", args.rows, sample, args.repeat))
+        results["SQLite"] = asyncio.run(best_runs(f"sqlite:///{folder}/bench.db", args.rows, sample, args.repeat))
     if server:
         with scratch_database(server) as url:
-            results["PostgreSQL"] = asyncio.run(measure(url, args.rows, sample, args.repeat))
+            results["PostgreSQL"] = asyncio.run(best_runs(url, args.rows, sample, args.repeat))
     scale = args.rows / sample
     table = Table(title=f"worker import-kpj, {args.rows:,} lines, best of {args.repeat}")
     for column in ("database", "path", "first import s", "recorded", "repeat import s", "lines/s (first)", "speed-up"):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rows import BenchRow, database_name  # bench/rows.py
 from seed import VILLAGE, worker_row  # bench/seed.py: scripts run from bench/ as their own folder
 from sqlalchemy import delete, insert, text
 
@@ -97,9 +98,12 @@ def _cost(seconds: float, baseline: float) -> str:
     return f"{(seconds / baseline - 1) * 100:+.0f} %"
 
 
-async def run(url: str, count: int, repeat: int) -> None:
-    """Seeds, then `repeat` times imports twice without the checks (the baseline) and twice with them, alternating, and
-    prints the best time of each (the machine's noise only ever adds time)."""
+Best = dict[bool, tuple[float, int, float, int]]
+
+
+async def best_runs(url: str, count: int, repeat: int) -> Best:
+    """Seeds, then `repeat` times imports twice without the checks (the baseline) and twice with them, alternating;
+    the best time of each (the machine's noise only ever adds time), keyed by whether the checks ran."""
     migrate.upgrade(url)
     await seed_workers(url, count)
     runs: dict[bool, list[tuple[float, int, float, int]]] = {False: [], True: []}
@@ -110,10 +114,28 @@ async def run(url: str, count: int, repeat: int) -> None:
             for checks in (False, True) if number % 2 == 0 else (True, False):
                 await clear_payments(url)
                 runs[checks].append(await timed_imports(url, path, checks=checks))
-    best = {
+    return {
         checks: (min(r[0] for r in found), found[0][1], min(r[2] for r in found), found[0][3])
         for checks, found in runs.items()
     }
+
+
+async def measure(url: str, count: int = 20_000, repeat: int = 1) -> list[BenchRow]:
+    """The benchmark's figures as rows for bench/run_all.py, on an empty database: with the checks beside without."""
+    best = await best_runs(url, count, repeat)
+    name, where = f"payments import, {count:,} rows", database_name(url)
+    (first, _, again, again_recorded), (base_first, _, base_again, _) = best[True], best[False]
+    assert again_recorded == 0, again_recorded
+    return [
+        BenchRow(name, where, "first import (with checks)", first, "s", base_first, "checks cost little (≤ +15 %)"),
+        BenchRow(name, where, "same file again", again, "s", base_again, "records nothing; ≤ baseline"),
+    ]
+
+
+async def run(url: str, count: int, repeat: int) -> None:
+    """Seeds, then `repeat` times imports twice without the checks (the baseline) and twice with them, alternating, and
+    prints the best time of each (the machine's noise only ever adds time)."""
+    best = await best_runs(url, count, repeat)
     baseline = best[False]
     table = Table(title=f"payments import, {url.split(':')[0]}, {count:,} rows, best of {repeat}")
     columns = ("run", "first import s", "recorded", "repeat import s", "recorded again", "rows/s (first)", "first vs")

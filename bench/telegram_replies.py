@@ -18,24 +18,16 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import socket
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl
+from collections.abc import AsyncIterator
 
 import httpx
-import uvicorn
+from fake_bot_api import LoopbackBotAPI, percentile, serve, update  # bench/fake_bot_api.py
 from rich.console import Console
 from rich.table import Table
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from rows import BenchRow, database_name  # bench/rows.py
 
 from bot.runtime import build_engine
 from bot.settings import Settings
@@ -52,68 +44,6 @@ _update_ids = itertools.count(1)
 # As before issue 14: every reply paced like a broadcast.
 OLD = SendLimits(overall_per_second=30, proactive_per_second=30, chat_rate=1.0, chat_burst=4.0, paced_replies=True)
 NEW = SendLimits.from_settings(Settings())  # TELEGRAM_MAX_PER_SECOND 30, TELEGRAM_PROACTIVE_PER_SECOND 25
-
-
-@dataclass
-class LoopbackBotAPI:
-    """The few Bot API methods the channel calls, answered at once; the time of each sendMessage per chat."""
-
-    sent: dict[int, list[float]] = field(default_factory=dict)
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    def app(self) -> Starlette:
-        """`/bot<token>/<method>` as a Starlette app."""
-        return Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
-
-    async def _endpoint(self, request: Request) -> JSONResponse:
-        method = request.path_params["method"]
-        form = dict(parse_qsl((await request.body()).decode("utf-8"))) if request.method == "POST" else {}
-        if method == "getMe":
-            user = {"id": 123456, "is_bot": True, "first_name": "Kader", "username": "kader_bench_bot"}
-            return JSONResponse({"ok": True, "result": user})
-        if method == "sendMessage":
-            chat_id = int(form["chat_id"])
-            self.sent.setdefault(chat_id, []).append(time.monotonic())
-            chat = {"id": chat_id, "type": "private", "first_name": "User"}
-            message = {"message_id": next(self._ids), "date": int(time.time()), "chat": chat, "text": form["text"]}
-            return JSONResponse({"ok": True, "result": message})
-        return JSONResponse({"ok": True, "result": True})  # setMyCommands, answerCallbackQuery, edits
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without signal handlers."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        """Installs no signal handlers."""
-        yield
-
-
-@contextlib.contextmanager
-def serve(app: Starlette) -> Iterator[int]:
-    """The app under uvicorn on 127.0.0.1, on a thread and event loop of its own; yields the port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.01)
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
-
-
-def update(number: int, chat_id: int, text: str) -> dict[str, Any]:
-    """A private text message from the chat's own user, as Telegram posts it to the webhook."""
-    user = {"id": chat_id, "is_bot": False, "first_name": "Budi", "language_code": "id"}
-    chat = {"id": chat_id, "type": "private", "first_name": "Budi"}
-    entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
-    message = {"message_id": number, "date": int(time.time()), "chat": chat, "from": user, "text": text}
-    return {"update_id": number, "message": message | ({"entities": entities} if entities else {})}
 
 
 @contextlib.asynccontextmanager
@@ -173,30 +103,46 @@ async def one_run(url: str, limits: SendLimits, users: int, text: str, turns: in
             waits = channel.sender.paced_waits
     return {
         "p50": statistics.median(first_replies),
-        "p99": _percentile(first_replies, 0.99),
+        "p99": percentile(first_replies, 0.99),
         "max": max(first_replies),
         "reply p50": statistics.median(replies),
-        "reply p99": _percentile(replies, 0.99),
+        "reply p99": percentile(replies, 0.99),
         "all sent": ended - began,
         "messages": sum(len(times) for times in api.sent.values()),
         "paced waits": waits,
     }
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    """The value below which `fraction` of the values lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-async def run(database: str | None, users: int, text: str, turns: int, repeat: int) -> None:
-    """The old pacing and the new, alternating, `repeat` times each; prints the run with the best p50 of each."""
+async def best_runs(
+    database: str | None, users: int, text: str, turns: int, repeat: int
+) -> dict[str, dict[str, float]]:
+    """The old pacing and the new, alternating, `repeat` times each; the run with the best p50 of each."""
     results: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
     with tempfile.TemporaryDirectory() as folder:
         for number in range(repeat):
             for name, limits in (("old", OLD), ("new", NEW)):
                 url = database or f"sqlite:///{folder}/{name}-{number}.db"
                 results[name].append(await one_run(url, limits, users, text, turns))
+    return {name: min(runs, key=lambda r: r["p50"]) for name, runs in results.items()}
+
+
+async def measure(database: str | None, users: int = 50, turns: int = 1, repeat: int = 1) -> list[BenchRow]:
+    """The benchmark's figures as rows for bench/run_all.py: the new pacing beside the old (the baseline)."""
+    best = await best_runs(database, users, "/start", turns, repeat)
+    name = f"Telegram replies, {users} users × {turns} at once"
+    where = database_name(database or "sqlite")
+    old, new = best["old"], best["new"]
+    return [
+        BenchRow(name, where, "first reply p50", new["p50"] * 1000, "ms", old["p50"] * 1000, "< 150 ms"),
+        BenchRow(name, where, "first reply p99", new["p99"] * 1000, "ms", old["p99"] * 1000, "< 500 ms"),
+        BenchRow(name, where, "every reply sent after", new["all sent"], "s", old["all sent"], "replies at once"),
+        BenchRow(name, where, "paced waits", new["paced waits"], "", old["paced waits"], "0 for replies"),
+    ]
+
+
+async def run(database: str | None, users: int, text: str, turns: int, repeat: int) -> None:
+    """The old pacing and the new, alternating, `repeat` times each; prints the run with the best p50 of each."""
+    best_of = await best_runs(database, users, text, turns, repeat)
     where = (database or "sqlite").split(":")[0].split("+")[0]
     title = f"Telegram replies, {where}, {users} users writing {text!r} at once × {turns}, best p50 of {repeat}"
     table = Table(title=title)
@@ -209,8 +155,7 @@ async def run(database: str | None, users: int, text: str, turns: int, repeat: i
         "old": "old: replies paced (30/s, 1/s per chat after 4)",
         "new": "new: replies at once (proactive 25/s of 30/s)",
     }
-    for name, runs in results.items():
-        best = min(runs, key=lambda r: r["p50"])
+    for name, best in best_of.items():
         cells = [labels[name], *(f"{best[key] * 1000:.0f} ms" for key in ("p50", "p99", "max"))]
         if turns > 1:
             cells += [f"{best[key] * 1000:.0f} ms" for key in ("reply p50", "reply p99")]

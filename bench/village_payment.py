@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
 from rich.table import Table
+from rows import BenchRow, database_name  # bench/rows.py
 from seed import VILLAGE, worker_row  # bench/seed.py: scripts run from bench/ as their own folder
 from sqlalchemy import delete, func, insert, select, text
 
@@ -97,8 +98,9 @@ async def one_by_one(engine: Engine, address: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-async def run(url: str, count: int, baseline_count: int, repeat: int) -> None:
-    """Seeds, then `repeat` times: the baseline, the village payment and its repetition; prints the best of each."""
+async def best_runs(url: str, count: int, baseline_count: int, repeat: int) -> dict[str, float]:
+    """Seeds, then `repeat` times: the baseline, the village payment and its repetition; the best seconds of each
+    (the baseline scaled to `count` workers)."""
     migrate.upgrade(url)
     database = open_database(url)
     try:
@@ -118,6 +120,25 @@ async def run(url: str, count: int, baseline_count: int, repeat: int) -> None:
     finally:
         await database.close()
     scaled = min(baseline) / baseline_count * count
+    return {"baseline": scaled, "village": min(village), "saving": min(saving), "again": min(again)}
+
+
+async def measure(url: str, count: int = 100, baseline_count: int = 10, repeat: int = 1) -> list[BenchRow]:
+    """The benchmark's figures as rows for bench/run_all.py, on an empty database: the village payment beside the
+    payment flow one worker at a time (scaled)."""
+    best = await best_runs(url, count, baseline_count, repeat)
+    name, where = f"village payment, {count} workers × 12 months", database_name(url)
+    return [
+        BenchRow(name, where, "whole conversation", best["village"], "s", best["baseline"], "≥ 10× one by one"),
+        BenchRow(name, where, "same receipt again", best["again"], "s", None, "records nothing"),
+    ]
+
+
+async def run(url: str, count: int, baseline_count: int, repeat: int) -> None:
+    """Seeds, then `repeat` times: the baseline, the village payment and its repetition; prints the best of each."""
+    best = await best_runs(url, count, baseline_count, repeat)
+    scaled = best["baseline"]
+    village, saving, again = [best["village"]], [best["saving"]], [best["again"]]
     table = Table(title=f"village payment, {url.split(':')[0]}, {count} workers × 12 months, best of {repeat}")
     for column in ("run", "seconds", "payments", "vs baseline"):
         table.add_column(column, justify="right")

@@ -25,7 +25,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     database = prepare_database(settings.database_url)
     try:
         await housekeep_at_start(database, settings)
-        engine = build_engine(database, settings)
+        engine = build_engine(database, settings, keep_replies=True)  # both channels confirm each reply sent
         app = create_app(database, enabled_channels(settings, database, engine))
         channels: Channels = app.state.channels
         try:

@@ -52,6 +52,9 @@ class Settings:
     media_dir: str | None = None
     media_max_bytes: int = DEFAULT_MEDIA_MAX_BYTES
     media_types: tuple[str, ...] = DEFAULT_MEDIA_TYPES
+    # WhatsApp messages kept on disk while the database is down: None keeps them in inbox-spool/ beside the SQLite
+    # file (or in the working directory), replayed into the inbox when the database is back.
+    inbox_spool_dir: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +105,7 @@ class Settings:
                 "MEDIA_MAX_BYTES", get("MEDIA_MAX_BYTES"), DEFAULT_MEDIA_MAX_BYTES, 1, MEDIA_MAX_BYTES_LIMIT
             ),
             media_types=_media_types(get("MEDIA_TYPES")),
+            inbox_spool_dir=get("INBOX_SPOOL_DIR"),
         )
 
     @property

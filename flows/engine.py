@@ -59,10 +59,12 @@ def _log_failure(
     )
 
 
-def _failure_reply(language: str, inbound: Inbound) -> Reply:
-    """The polite answer when a message failed: nothing changed, so a pressed keyboard stays as it was."""
+def _failure_reply(language: str, inbound: Inbound, *, retried: bool = False) -> Reply:
+    """The polite answer when a message failed: nothing changed, so a pressed keyboard stays as it was; a message
+    kept in the inbox (`retried`) is handled again by the channel's sweep, so it need not be sent again."""
     pressed = inbound.question is not None
-    return Reply(Translator(language)("error.unexpected"), language=language, refused_press=pressed)
+    key = "error.will_retry" if retried else "error.unexpected"
+    return Reply(Translator(language)(key), language=language, refused_press=pressed)
 
 
 class Engine(EngineInvites, EngineOffers, EngineVerbs):
@@ -93,13 +95,25 @@ class Engine(EngineInvites, EngineOffers, EngineVerbs):
             verdict = self.flood.admit((inbound.channel, inbound.address))
             if verdict == DROP:
                 log.info("flood dropped channel=%s dropped=%s", inbound.channel, self.flood.dropped)
+                await self._let_go(inbound)
                 return []
             if verdict == WARN:
                 log.warning("flood limit reached channel=%s", inbound.channel)
                 language = await self._language_of(inbound)
+                await self._let_go(inbound)
                 return [Reply(Translator(language)("common.slow_down"), language=language)]
         async with self._locks.hold((inbound.channel, inbound.address)):
             return await self._handle_locked(inbound)
+
+    async def _let_go(self, inbound: Inbound) -> None:
+        """Marks the inbox row of a message the flood limit dropped as handled, so no sweep handles it later."""
+        if inbound.inbox_id is None:
+            return
+        try:
+            async with self.database.transaction() as session:
+                await inbox.mark_handled(session, inbound.inbox_id)
+        except Exception:  # noqa: BLE001 - left for the sweep: it will be handled, late, rather than lost
+            log.warning("flood: inbox row not marked handled contact_channel=%s", inbound.channel)
 
     async def _language_of(self, inbound: Inbound) -> str:
         """The sender's language, read without a lock (once a minute for a flooding contact); Indonesian if unknown."""
@@ -117,7 +131,7 @@ class Engine(EngineInvites, EngineOffers, EngineVerbs):
         except Exception as error:  # noqa: BLE001 - the database failed around the step: nothing was committed
             _log_failure("message failed", seen["contact"], inbound, None, None, error)
             language = seen["language"]
-            return [_failure_reply(language, inbound)]
+            return [_failure_reply(language, inbound, retried=inbound.inbox_id is not None)]
 
     async def _handle_in_transaction(self, inbound: Inbound, seen: dict[str, Any]) -> list[Reply]:
         async with self.database.transaction() as session:

@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -36,6 +37,17 @@ def catalogue(language: str) -> dict[str, str]:
     """Every message of a language, keyed by its stable dotted id."""
     raw = resources.files("locales").joinpath(f"{language}.toml").read_text(encoding="utf-8")
     return _flatten(tomllib.loads(raw))
+
+
+def babel_locale(language: str | None) -> Locale:
+    """Babel's Locale of the language (the default if we do not speak it), parsed once per language: Babel would
+    parse a locale name again on every call."""
+    return _parsed_locale(supported(language))
+
+
+@cache
+def _parsed_locale(language: str) -> Locale:
+    return Locale.parse(language)
 
 
 def placeholders(template: str) -> set[str]:
@@ -77,11 +89,11 @@ class Translator:
 
     def number(self, value: int) -> str:
         """A whole number with the language's digit grouping: 1.000 (id) or 1,000 (en)."""
-        return format_decimal(value, format="#,##0", locale=self.language)
+        return format_decimal(value, format="#,##0", locale=babel_locale(self.language))
 
     def decimal(self, value: Any) -> str:
         """A number with up to two decimals in the language's way: 1,5 (id) or 1.5 (en)."""
-        return format_decimal(value, format="#,##0.##", locale=self.language)
+        return format_decimal(value, format="#,##0.##", locale=babel_locale(self.language))
 
     def date(self, day: date) -> str:
         """A date in words: 5 Agustus 2026 (id) or 5 August 2026 (en)."""
@@ -94,19 +106,19 @@ class Translator:
 
 def money(amount: int, language: str) -> str:
     """Whole Rupiah with the language's digit grouping, prefixed Rp."""
-    return "Rp" + format_decimal(amount, format="#,##0", locale=supported(language))
+    return "Rp" + format_decimal(amount, format="#,##0", locale=babel_locale(language))
 
 
 def long_date(day: date, language: str) -> str:
     """A date with the month in words in the language."""
-    return format_date(day, format="d MMMM y", locale=supported(language))
+    return format_date(day, format="d MMMM y", locale=babel_locale(language))
 
 
 def month_year(day: date, language: str) -> str:
     """A month with its year in words: Maret 2027 (id) or March 2027 (en)."""
-    return format_date(day, format="LLLL y", locale=supported(language))
+    return format_date(day, format="LLLL y", locale=babel_locale(language))
 
 
 def percent(rate: Any, language: str) -> str:
     """A rate as a percentage in the language: 0.01 → 1%, 0.0054 → 0,54% (id)."""
-    return format_percent(rate, format="#,##0.##%", locale=supported(language))
+    return format_percent(rate, format="#,##0.##%", locale=babel_locale(language))

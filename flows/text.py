@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flows.i18n import Translator
 from flows.model import Choice
@@ -114,9 +115,21 @@ def find_phrase(text: str, phrases: Sequence[str]) -> str | None:
     "meninggal"), in the order given; accents, case and punctuation do not count."""
     padded = f" {fold(text)} "
     for phrase in phrases:
-        if f" {fold(phrase)} " in padded:
+        if _padded(phrase) in padded:
             return phrase
     return None
+
+
+@lru_cache(maxsize=4096)
+def _padded(phrase: str) -> str:
+    """A known phrase folded and padded with spaces, computed once: the same phrases are sought in every message."""
+    return f" {fold(phrase)} "
+
+
+@lru_cache(maxsize=4096)
+def _folded(word: str) -> str:
+    """fold() of a known word (a choice's value, label or alias), computed once per word."""
+    return fold(word)
 
 
 def free_text(text: str, max_length: int = 100, *, letters: bool = True) -> str | None:
@@ -177,8 +190,8 @@ def match_choice(text: str, choices: Sequence[Choice], t: Translator, *, positio
         index = int(number.group(1)) - 1
         return choices[index] if 0 <= index < len(choices) else None
     for choice in choices:
-        words = {fold(choice.value), fold(choice.text(t)), *(fold(a) for a in choice.aliases)}
+        words = {_folded(choice.value), _folded(choice.text(t)), *(_folded(a) for a in choice.aliases)}
         if folded in words:
             return choice
-    starting = [c for c in choices if fold(c.text(t)).startswith(folded) and len(folded) >= 3]
+    starting = [c for c in choices if _folded(c.text(t)).startswith(folded) and len(folded) >= 3]
     return starting[0] if len(starting) == 1 else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import Insert, bindparam, case, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,28 +34,42 @@ async def get_or_create_contact(session: AsyncSession, channel: str, address: st
     return contact
 
 
-async def contact_for_turn(session: AsyncSession, channel: str, address: str, language: str, at: datetime) -> Contact:
-    """The contact writing now, created on first contact, with when it last wrote (the later of the two) and
-    reachable again: one INSERT … ON CONFLICT DO UPDATE … RETURNING, safe when two arrive at once."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+@cache
+def _turn_upsert(dialect_name: str) -> Insert:
+    """The upsert of contact_for_turn for the dialect, built once: it runs on every turn."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    columns = Contact.__table__.c
     statement = dialect.insert(Contact).values(
-        channel=channel,
-        address=address,
-        language=language,
+        channel=bindparam("turn_channel", type_=columns.channel.type),
+        address=bindparam("turn_address", type_=columns.address.type),
+        language=bindparam("turn_language", type_=columns.language.type),
         opted_out=False,
         unreachable=False,
-        last_inbound_at=at,
-        created_at=utcnow(),
+        last_inbound_at=bindparam("turn_at", type_=columns.last_inbound_at.type),
+        created_at=bindparam("turn_created_at", type_=columns.created_at.type),
     )
     written = statement.excluded.last_inbound_at
     later = case(
         (or_(Contact.last_inbound_at.is_(None), written > Contact.last_inbound_at), written),
         else_=Contact.last_inbound_at,
     )
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[Contact.channel, Contact.address], set_={"last_inbound_at": later, "unreachable": False}
     ).returning(Contact)
-    result = await session.scalars(statement, execution_options={"populate_existing": True})
+
+
+async def contact_for_turn(session: AsyncSession, channel: str, address: str, language: str, at: datetime) -> Contact:
+    """The contact writing now, created on first contact, with when it last wrote (the later of the two) and
+    reachable again: one INSERT … ON CONFLICT DO UPDATE … RETURNING, safe when two arrive at once."""
+    params = {
+        "turn_channel": channel,
+        "turn_address": address,
+        "turn_language": language,
+        "turn_at": at,
+        "turn_created_at": utcnow(),
+    }
+    statement = _turn_upsert(session.get_bind().dialect.name)
+    result = await session.scalars(statement, params, execution_options={"populate_existing": True})
     return result.one()
 
 

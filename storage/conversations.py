@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Insert, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,25 +25,55 @@ class ConversationState:
     updated_at: datetime | None = None
 
 
+_TABLE = Conversation.__table__
+# Both statements run on every turn: built once (per dialect) as Core statements, so that SQLAlchemy neither
+# rebuilds them, nor recomputes their cache keys, nor goes through the ORM's bulk DML path.
+_SAVE = (
+    update(_TABLE)
+    .where(_TABLE.c.contact_id == bindparam("conversation_id"))
+    .values(
+        flow=bindparam("new_flow", type_=_TABLE.c.flow.type),
+        step=bindparam("new_step", type_=_TABLE.c.step.type),
+        state=bindparam("new_state", type_=_TABLE.c.state.type),
+        updated_at=bindparam("new_updated_at", type_=_TABLE.c.updated_at.type),
+    )
+)
+
+
+@cache
+def _upsert(dialect_name: str) -> Insert:
+    """INSERT … ON CONFLICT DO UPDATE … RETURNING of a contact's conversation, for the dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(_TABLE).values(
+        contact_id=bindparam("conversation_id", type_=_TABLE.c.contact_id.type),
+        state=bindparam("empty_state", type_=_TABLE.c.state.type),
+        updated_at=bindparam("created_at", type_=_TABLE.c.updated_at.type),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.contact_id], set_={"contact_id": statement.excluded.contact_id}
+    ).returning(_TABLE.c.flow, _TABLE.c.step, _TABLE.c.state, _TABLE.c.updated_at)
+
+
 async def load_for_update(session: AsyncSession, contact_id: int) -> ConversationState:
     """The contact's conversation (created empty on first contact), row-locked until the transaction ends on
     PostgreSQL: one INSERT … ON CONFLICT DO UPDATE … RETURNING, which locks the row it returns."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Conversation).values(contact_id=contact_id, state={}, updated_at=utcnow())
-    statement = statement.on_conflict_do_update(
-        index_elements=[Conversation.contact_id], set_={"contact_id": statement.excluded.contact_id}
-    ).returning(Conversation.flow, Conversation.step, Conversation.state, Conversation.updated_at)
-    row = (await session.execute(statement)).one()
-    return ConversationState(
-        flow=row.flow, step=row.step, data=copy.deepcopy(row.state or {}), updated_at=row.updated_at
-    )
+    await session.flush()  # pending changes first, as the ORM's autoflush did before any statement
+    statement = _upsert(session.get_bind().dialect.name)
+    params = {"conversation_id": contact_id, "empty_state": {}, "created_at": utcnow()}
+    row = (await session.execute(statement, params)).one()
+    # The state is decoded afresh from the row's JSON: already a detached copy, no deep copy needed.
+    return ConversationState(flow=row.flow, step=row.step, data=row.state or {}, updated_at=row.updated_at)
 
 
 async def save(session: AsyncSession, contact_id: int, state: ConversationState, *, at: datetime | None = None) -> None:
     """Stores the conversation as it now stands, last active at `at` (now by default); one UPDATE."""
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.contact_id == contact_id)
-        .values(flow=state.flow, step=state.step, state=copy.deepcopy(state.data), updated_at=at or utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    await session.flush()  # pending changes first, as the ORM's autoflush did before any statement
+    # The state is serialised to JSON as the statement runs: later changes to it cannot reach the stored row.
+    params = {
+        "conversation_id": contact_id,
+        "new_flow": state.flow,
+        "new_step": state.step,
+        "new_state": state.data,
+        "new_updated_at": at or utcnow(),
+    }
+    await session.execute(_SAVE, params)

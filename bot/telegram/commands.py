@@ -60,7 +60,8 @@ async def _poll(args: argparse.Namespace, settings: Settings) -> int:
         loop.add_signal_handler(sig, request_stop)
     try:
         await housekeep_at_start(database, settings)
-        channel = TelegramChannel(settings, database, build_engine(database, settings), polling=True)
+        engine = build_engine(database, settings, keep_replies=True)  # sent replies are confirmed, see channel.py
+        channel = TelegramChannel(settings, database, engine, polling=True)
 
         def ready(username: str) -> None:
             """Says on standard error that polling runs, and as which bot."""

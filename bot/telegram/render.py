@@ -35,6 +35,8 @@ class Outgoing:
 
     text: str
     markup: Markup | None = None
+    # The outbox rows of the replies this message completes: marked sent once Telegram accepts it.
+    outbox_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,34 +50,46 @@ class Edit:
 def render_replies(replies: Sequence[Reply]) -> list[Outgoing]:
     """One turn's replies as few messages as possible: texts joined by a blank line, at most one keyboard each."""
     # A reply with options or a phone request ends its message, which carries that reply's keyboard; replies without
-    # either join whatever follows. A message over Telegram's limit is split, its keyboard on the last part.
+    # either join whatever follows. A message over Telegram's limit is split, its keyboard on the last part. The last
+    # part carries the outbox ids of every reply it completes (see `carried_ids` for those no message carries).
     messages: list[Outgoing] = []
     texts: list[str] = []
+    ids: list[int] = []
     last: Reply | None = None
     for reply in replies:
         last = reply
         if reply.text.strip():
             texts.append(reply.text.strip())
+        if reply.outbox_id is not None:
+            ids.append(reply.outbox_id)
         if reply.options or reply.expects == PHONE:
-            messages += _message("\n\n".join(texts), reply)
+            made = _message("\n\n".join(texts), reply, tuple(ids))
+            messages += made
             texts = []
+            if made:
+                ids = []
     if texts and last is not None:
-        messages += _message("\n\n".join(texts), last)
+        messages += _message("\n\n".join(texts), last, tuple(ids))
     return messages
 
 
+def carried_ids(messages: Sequence[Outgoing | Edit]) -> set[int]:
+    """The outbox ids the messages carry (a reply with nothing to show is carried by none)."""
+    return {outbox_id for message in messages if isinstance(message, Outgoing) for outbox_id in message.outbox_ids}
+
+
 def render(reply: Reply) -> list[Outgoing]:
-    """One reply as one or more messages; the keyboard goes with the last part."""
-    return _message(reply.text, reply)
+    """One reply as one or more messages; the keyboard (and the reply's outbox id) goes with the last part."""
+    return _message(reply.text, reply, () if reply.outbox_id is None else (reply.outbox_id,))
 
 
-def _message(text: str, keyboard_of: Reply) -> list[Outgoing]:
-    """The text as the parts of one message, the last carrying the keyboard of `keyboard_of`."""
+def _message(text: str, keyboard_of: Reply, outbox_ids: tuple[int, ...] = ()) -> list[Outgoing]:
+    """The text as the parts of one message, the last carrying the keyboard of `keyboard_of` and the outbox ids."""
     parts = message_parts(text)
     if not parts:
         return []
     markup = keyboard(keyboard_of, Translator(keyboard_of.language))
-    return [Outgoing(part) for part in parts[:-1]] + [Outgoing(parts[-1], markup)]
+    return [Outgoing(part) for part in parts[:-1]] + [Outgoing(parts[-1], markup, outbox_ids)]
 
 
 def message_parts(text: str) -> list[str]:

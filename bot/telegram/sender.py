@@ -12,6 +12,10 @@ the bot) marks the contact unreachable and drops the rest of that chat's queues;
 bounded number of times with backoff. An edit Telegram refuses (the message is too old, deleted, or already so) is
 logged and skipped: the replies behind it are sent all the same. Logs carry chat and message ids and counts, never
 message text.
+
+A message that carries outbox ids (the replies it completes) is reported to `on_settled` once its fate is known:
+sent (Telegram accepted it), or not (refused, given up, or dropped because the user blocked the bot). A message
+abandoned at shutdown is not reported: its replies stay pending in the outbox and go out after the restart.
 """
 
 from __future__ import annotations
@@ -170,11 +174,13 @@ class TelegramSender:
         limits: SendLimits | None = None,
         *,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
+        on_settled: Callable[[int, tuple[int, ...], bool], Awaitable[None]] | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self.bot = bot
         self.limits = limits or SendLimits()
         self._on_blocked = on_blocked
+        self._on_settled = on_settled
         self._clock = clock
         self._overall = SlidingWindow(self.limits.overall_per_second, clock=clock)
         self._proactive = SlidingWindow(self.limits.proactive_per_second, clock=clock)
@@ -242,21 +248,34 @@ class TelegramSender:
                     queue, paced = chat.proactive, True
                 else:
                     continue  # a reply came while the proactive message waited: it goes first
-                outcome = await self._deliver(chat_id, chat, queue[0], paced=paced)
+                item = queue[0]
+                outcome = await self._deliver(chat_id, chat, item, paced=paced)
                 if outcome is Outcome.BLOCKED:
                     dropped = len(chat.replies) + len(chat.proactive)
+                    settled = _outbox_ids([*chat.replies, *chat.proactive])
                     chat.replies.clear()
                     chat.proactive.clear()
                     self.dropped += dropped
                     log.warning("telegram chat blocked the bot chat=%s dropped=%d", chat_id, dropped)
+                    await self._settle(chat_id, settled, sent=False)
                     if self._on_blocked is not None:
                         await self._on_blocked(chat_id)
                     continue  # whatever was queued meanwhile answers newer messages: it is tried
                 if queue:
                     queue.popleft()
+                await self._settle(chat_id, _outbox_ids([item]), sent=outcome is Outcome.SENT)
         finally:
             # Reached only with empty queues and no await since the check, so enqueue() starts a new task.
             chat.task = None
+
+    async def _settle(self, chat_id: int, outbox_ids: tuple[int, ...], *, sent: bool) -> None:
+        """Reports what became of the replies with these outbox ids (nothing when there are none)."""
+        if not outbox_ids or self._on_settled is None:
+            return
+        try:
+            await self._on_settled(chat_id, outbox_ids, sent)
+        except Exception as error:  # noqa: BLE001 - the chat's other messages still go out
+            log.error("telegram send not recorded chat=%s error=%s", chat_id, type(error).__name__)
 
     async def _pace(self, chat: _Chat, *, yield_to_replies: bool) -> bool:
         """Waits for a proactive slot and takes it; False, taking nothing, when a reply came to go first."""
@@ -353,6 +372,11 @@ class TelegramSender:
         for chat_id, chat in list(self._chats.items()):
             if chat.task is None and not chat.replies and not chat.proactive and chat.bucket.is_full():
                 del self._chats[chat_id]
+
+
+def _outbox_ids(items: Iterable[Item]) -> tuple[int, ...]:
+    """The outbox ids the messages carry, in order."""
+    return tuple(outbox_id for item in items if isinstance(item, Outgoing) for outbox_id in item.outbox_ids)
 
 
 def retry_after_seconds(error: RetryAfter) -> float:

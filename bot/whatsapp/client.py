@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -14,6 +15,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 REQUEST_TIMEOUT_SECONDS = 10.0
+RECENT_LIMIT = 20
 TOO_MANY_REQUESTS = 429
 # Twilio's error codes this channel acts on.
 UNSUBSCRIBED = 21610  # the recipient replied STOP (or is otherwise unsubscribed): never message them again
@@ -27,6 +29,15 @@ class SentMessage:
 
     sid: str
     status: str
+
+
+@dataclass(frozen=True)
+class Recent:
+    """A message Twilio holds as sent to a number: its MessageSid, text and when it was created."""
+
+    sid: str
+    body: str
+    created: datetime | None
 
 
 class SendError(Exception):
@@ -134,6 +145,20 @@ class TwilioSender:
         except (TimeoutError, aiohttp.ClientError, TwilioException) as error:
             raise SendError(f"no answer from twilio ({type(error).__name__})") from error
         return SentMessage(sid=str(message.sid), status=str(message.status or "queued"))
+
+    async def recent(self, to: str, limit: int = RECENT_LIMIT) -> list[Recent]:
+        """The latest messages this sender sent to `to`, newest first (one page); raises SendError."""
+        try:
+            messages = await self._twilio().messages.list_async(to=to, from_=self.sender, limit=limit, page_size=limit)
+        except (TwilioRestException, TwilioServiceException) as error:
+            code = _int_or_none(getattr(error, "code", None))
+            raise SendError("refused by twilio", code=code, http_status=error.status) from error
+        except (TimeoutError, aiohttp.ClientError, TwilioException) as error:
+            raise SendError(f"no answer from twilio ({type(error).__name__})") from error
+        return [
+            Recent(str(m.sid), m.body or "", m.date_created if isinstance(m.date_created, datetime) else None)
+            for m in messages
+        ]
 
     async def close(self) -> None:
         """Closes the HTTP session, if one was opened."""

@@ -13,6 +13,7 @@ from rules.phones import InvalidPhoneError, normalise_mobile
 CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"
 MAX_MEDIA = 10
+MAX_SID = 100  # what the inbox and the received ids keep (Twilio's are 34 characters)
 STOP_WORDS = frozenset({"stop", "berhenti", "unsubscribe"})
 START_WORDS = frozenset({"start", "mulai"})
 STOP = "stop"
@@ -42,6 +43,8 @@ def parse_inbound(form: Mapping[str, str], received_at: datetime) -> Inbound:
     message_sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
     if not message_sid:
         raise InvalidWebhookError("no MessageSid")
+    if len(message_sid) > MAX_SID:
+        raise InvalidWebhookError("MessageSid too long")
     phone = sender_phone(form.get("From") or "")
     text = form.get("Body") or ""
     media = _media(form)

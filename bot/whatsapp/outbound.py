@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,10 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.settings import Settings
-from bot.whatsapp.client import OUTSIDE_WINDOW, UNSUBSCRIBED, SendError, SentMessage, TwilioSender
+from bot.whatsapp.client import OUTSIDE_WINDOW, UNSUBSCRIBED, Recent, SendError, SentMessage, TwilioSender
+from bot.whatsapp.group_commit import GroupCommit
 from bot.whatsapp.inbound import CHANNEL, PREFIX
-from bot.whatsapp.render import MAX_BODY
+from bot.whatsapp.kept_replies import KeptReply, already_sent, kept_ids
+from bot.whatsapp.render import MAX_BODY, reply_parts
 from bot.whatsapp.window import FREE_FORM, SKIP, TEMPLATE, Decision, decide, template_for, template_setting
+from flows.failures import failure_trace
+from flows.turn import Reply, reply_from_document
 from storage import contacts, outbox
 from storage.database import Database
 from storage.models import OutboundMessage
@@ -23,6 +28,7 @@ REPLY = "reply"
 STATUS_PATH = "/whatsapp/status"
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
+MAX_REPLY_ATTEMPTS = 10  # a reply Twilio keeps refusing for a while (rate limit, server error) is then failed
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ class WhatsAppOutbound:
         self.sender = sender
         self.templates = dict(templates)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._in_flight: set[int] = set()
+        self._confirmations = GroupCommit(database)
 
     @classmethod
     def from_settings(
@@ -199,6 +207,134 @@ class WhatsAppOutbound:
         log.warning(
             "send failed message=%s contact=%s code=%s status=%s", message.id, message.contact_id, code, message.status
         )
+
+    # -- the turn's replies, kept in the outbox by the engine --------------------------------
+
+    async def mark_inline(self, replies: Sequence[Reply]) -> None:
+        """Lets go of the kept replies going back as TwiML (they leave with the webhook's answer, right after this;
+        TwiML gives no MessageSid to track, so their rows are not kept)."""
+        ids = kept_ids(replies)
+        if ids:
+            await self._confirmations.confirm(ids)
+
+    async def send_turn(self, phone: str, replies: Sequence[Reply], *, in_reply_to: str | None = None) -> None:
+        """Sends a turn's replies by REST, in order, and settles their outbox rows once Twilio answered.
+
+        Accepted: each row is marked with a MessageSid (queued; kept for the status callbacks). Refused for good
+        (21610 opted out, 63016 outside the window, any other refusal, an unknown outcome): failed, never resent.
+        A rate limit or server error leaves the rows pending for the next sweep (at most MAX_REPLY_ATTEMPTS tries).
+        Replies the engine did not keep (a failure notice, an opt-in answer) are recorded as they go, as before.
+        """
+        parts = reply_parts(replies)
+        ids = kept_ids(replies)
+        if not ids:
+            await self.send_replies(phone, parts, in_reply_to=in_reply_to)
+            return
+        self._in_flight.update(ids)
+        try:
+            sids, error = await self._send_parts(whatsapp_address(phone), parts)
+            async with self.database.transaction() as session:
+                await self._settle(session, ids, sids, error)
+            log.info(
+                "replies by rest in_reply_to=%s rows=%d parts=%d/%d failed=%s",
+                in_reply_to,
+                len(ids),
+                len(sids),
+                len(parts),
+                error.code if error is not None else None,
+            )
+        finally:
+            self._in_flight.difference_update(ids)
+
+    async def send_pending_replies(self, created_before: datetime, *, concurrency: int = 8) -> int:
+        """Sends the replies kept but not sent (a crash, a failed send) of turns before `created_before`, by REST,
+        in order per contact; returns how many rows were tried."""
+        async with self.database.transaction() as session:
+            rows = await outbox.pending_replies(session, CHANNEL, created_before=created_before)
+            waiting: dict[int, list[KeptReply]] = {}
+            for message, contact in rows:
+                if message.id in self._in_flight:
+                    continue
+                document = dict(message.variables or {})
+                entry = KeptReply(
+                    message.id, message.body, document, message.created_at, contact.opted_out, contact.address
+                )
+                waiting.setdefault(contact.id, []).append(entry)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one_contact(entries: list[KeptReply]) -> None:
+            async with gate:
+                recent: list[Recent] | None = None
+                for kept in entries:
+                    if kept.opted_out:
+                        await self._skip_opted_out(kept.outbox_id)
+                        continue
+                    try:
+                        reply = reply_from_document(kept.document, kept.outbox_id)
+                    except (TypeError, ValueError):
+                        reply = Reply(kept.body, outbox_id=kept.outbox_id)
+                    if recent is None:
+                        recent = await self._recent(whatsapp_address(kept.address))
+                    found = already_sent(recent, reply_parts([reply]), kept.created_at)
+                    if found is not None:  # taken by Twilio just before a crash: recorded, not sent again
+                        async with self.database.transaction() as session:
+                            await self._settle(session, [kept.outbox_id], [SentMessage(found.sid, "queued")], None)
+                        log.info("reply found at twilio, not resent outbox=%s sid=%s", kept.outbox_id, found.sid)
+                        continue
+                    await self.send_turn(kept.address, [reply], in_reply_to=f"outbox:{kept.outbox_id}")
+
+        results = await asyncio.gather(*(one_contact(e) for e in waiting.values()), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("pending replies of a contact not sent error=%s", failure_trace(result))
+        return sum(len(entries) for entries in waiting.values())
+
+    async def _recent(self, to: str) -> list[Recent]:
+        """What Twilio sent to the number lately; nothing when it cannot say (the reply then goes, at least once)."""
+        try:
+            return await self.sender.recent(to)
+        except SendError as error:
+            log.warning("recent messages unknown, pending replies sent anyway reason=%s", error.reason)
+            return []
+
+    async def _send_parts(self, to: str, parts: Sequence[str]) -> tuple[list[SentMessage], SendError | None]:
+        sent: list[SentMessage] = []
+        for part in parts:
+            try:
+                sent.append(await self.sender.send(to, body=part))
+            except SendError as error:
+                return sent, error
+        return sent, None
+
+    async def _settle(
+        self, session: Any, ids: Sequence[int], sent: Sequence[SentMessage], error: SendError | None
+    ) -> None:
+        """Records what became of a turn's reply rows: sent (row k carries the SID of part k, or the last)."""
+        for index, outbox_id in enumerate(ids):
+            message = await outbox.get_message(session, outbox_id)
+            if message is None or message.status != outbox.PENDING:
+                continue
+            outbox.note_attempt(message)
+            if error is None:
+                if sent:
+                    chosen = sent[min(index, len(sent) - 1)]
+                    outbox.mark_sent(message, chosen.sid, chosen.status)
+                else:  # nothing to send (an empty text): nothing to keep
+                    await outbox.replies_sent(session, [outbox_id])
+            elif error.code == UNSUBSCRIBED:
+                await contacts.opt_out(session, message.contact_id)
+                outbox.mark(message, outbox.FAILED, reason="unsubscribed: twilio 21610", error_code=error.error_code)
+            elif error.retryable and message.attempts < MAX_REPLY_ATTEMPTS:
+                outbox.mark(message, outbox.PENDING, reason=f"retry: {error.reason}", error_code=error.error_code)
+            else:
+                reason = f"reply not sent: {error.reason}"
+                outbox.mark(message, outbox.FAILED, reason=reason, error_code=error.error_code)
+
+    async def _skip_opted_out(self, outbox_id: int) -> None:
+        async with self.database.transaction() as session:
+            message = await outbox.get_message(session, outbox_id)
+            if message is not None and message.status == outbox.PENDING:
+                outbox.mark(message, outbox.SKIPPED, reason="opted_out")
 
     # -- replies that do not fit in TwiML ---------------------------------------------------
 

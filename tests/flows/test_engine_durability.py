@@ -3,6 +3,9 @@ crash between the commit and the send loses neither the message nor the answer."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlalchemy import select
 
 from flows.engine import Engine
@@ -85,3 +88,38 @@ async def test_pending_rows_come_in_arrival_order_and_a_failure_is_counted(datab
         assert [(r.id, r.payload["n"]) for r in waiting] == [(ids[0], 3), (ids[2], 2)]
         assert (waiting[0].attempts, waiting[0].last_error) == (1, "OperationalError")
         assert await inbox.pending(session, "whatsapp") == []
+
+
+async def test_messages_the_flood_limit_drops_are_marked_handled_so_no_sweep_handles_them_later(database: Database):
+    engine = Engine(database, default_registry(), messages_per_minute=2, keep_replies=True)
+    ticks = iter(range(1000))
+    engine.flood._clock = lambda: float(next(ticks))  # type: ignore[union-attr]
+    answered = []
+    for n in range(5):
+        answered.append(await engine.handle(await stored_inbound(database, f"tg:1:m:4242:{100 + n}", "menu")))
+    assert [bool(replies) for replies in answered] == [True, True, True, False, False]  # the third: slow down
+    assert answered[2][0].text == ID("common.slow_down")
+    async with database.transaction() as session:
+        assert await inbox.pending(session, "telegram") == []
+
+
+async def test_when_the_database_fails_a_message_kept_in_the_inbox_is_not_asked_again(database: Database):
+    engine = Engine(database, default_registry(), keep_replies=True)
+    kept = await stored_inbound(database, "tg:1:m:4242:200", "menu")
+    opened = database.transaction
+
+    @asynccontextmanager
+    async def unreachable() -> AsyncIterator[None]:
+        raise OSError("database unreachable")
+        yield
+
+    database.transaction = unreachable  # type: ignore[method-assign]
+    try:
+        (retried,) = await engine.handle(kept)
+        (lost,) = await engine.handle(Inbound(channel="telegram", address=ADDRESS, text="menu", message_id="x-201"))
+    finally:
+        database.transaction = opened  # type: ignore[method-assign]
+    assert retried.text == ID("error.will_retry")  # the channel's sweep answers it later
+    assert lost.text == ID("error.unexpected")  # nothing kept it: the person is asked to send it again
+    async with database.transaction() as session:
+        assert [row.id for row in await inbox.pending(session, "telegram")] == [kept.inbox_id]

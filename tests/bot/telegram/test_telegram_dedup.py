@@ -51,7 +51,11 @@ class _Sequence:
 
 
 def _duplicates(caplog) -> int:
-    return sum("duplicate message" in record.getMessage() for record in caplog.records)
+    """Redeliveries recognised: by the inbox (kept and handled before) or by the engine (its received ids)."""
+    return sum(
+        "duplicate message" in record.getMessage() or "update handled before" in record.getMessage()
+        for record in caplog.records
+    )
 
 
 async def _keys(database) -> list[str]:
@@ -64,6 +68,7 @@ async def test_a_sequence_restarting_at_1_is_answered_and_a_true_redelivery_stil
     bot_api, database, engine, caplog
 ):
     caplog.set_level(logging.INFO, logger="kader.engine")
+    caplog.set_level(logging.INFO, logger="kader.telegram.inbox")
     async with webhook(bot_api, database, engine) as hook:
         current = [_Sequence(hook)]
         user = TelegramUser(bot_api, CHAT, deliver=lambda update: current[0].deliver(update))

@@ -12,6 +12,7 @@ from bot.settings import Settings
 from bot.web import create_app
 from bot.whatsapp.channel import WhatsAppChannel
 from flows.engine import Engine
+from flows.registry import default_registry
 from storage.database import Database
 from tests.bot.whatsapp.fake_twilio import FakeTwilio
 from tests.bot.whatsapp.phone import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, SENDER, TEMPLATE_SID, Phone
@@ -33,6 +34,12 @@ def fake_twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
     twilio_server.reset()
     yield twilio_server
     twilio_server.reset()
+
+
+@pytest.fixture
+def engine(database: Database) -> Engine:
+    """The engine as `kader serve` builds it for WhatsApp: each turn's replies kept until Twilio took them."""
+    return Engine(database, default_registry(), keep_replies=True)
 
 
 @pytest.fixture

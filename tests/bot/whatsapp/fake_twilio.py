@@ -30,6 +30,7 @@ class Created:
     username: str
     form: dict[str, str]
     sid: str | None
+    at: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,15 @@ class FakeTwilio:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     media_fetches: list[MediaFetch] = field(default_factory=list)
     storage_delay: float = 0.0
+    # Slow mode: each create waits this long before Twilio takes the message and answers; `in_flight` holds the
+    # creates received and not yet answered, as (To, Body). A create whose caller hung up meanwhile (a killed
+    # process) may have reached Twilio or not: every `take_hung_up_every`-th one is taken (its MessageSid never
+    # learnt), the others are not; `hung_up` lists them all.
+    create_delay: float = 0.0
+    take_hung_up_every: int = 1
+    in_flight: list[tuple[str, str]] = field(default_factory=list)
+    hung_up: list[tuple[str, str]] = field(default_factory=list)
+    lists: int = 0  # requests listing the messages sent to a number
     url: str = ""
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -106,37 +116,77 @@ class FakeTwilio:
         if password != self.auth_token:
             self.requests.append(Created(account, username, form, None))
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
+        if self.create_delay:
+            pending = (form.get("To", ""), form.get("Body", ""))
+            self.in_flight.append(pending)
+            try:
+                await asyncio.sleep(self.create_delay)
+                if await request.is_disconnected():
+                    self.hung_up.append(pending)
+                    if len(self.hung_up) % max(1, self.take_hung_up_every):
+                        return JSONResponse({"code": 20500, "message": "hung up", "status": 499}, status_code=499)
+            finally:
+                if pending in self.in_flight:  # a reset may have forgotten it meanwhile
+                    self.in_flight.remove(pending)
         if self._failures:
             code, status = self._failures.pop(0)
             self.requests.append(Created(account, username, form, None))
             body = {"code": code, "message": f"error {code}", "more_info": f"https://www.twilio.com/docs/errors/{code}"}
             return JSONResponse({**body, "status": status}, status_code=status)
         sid = "SM" + uuid.uuid4().hex
-        self.requests.append(Created(account, username, form, sid))
-        now = formatdate(usegmt=True)
+        created = Created(account, username, form, sid)
+        self.requests.append(created)
+        return JSONResponse(self._message(created), status_code=201)
+
+    def _message(self, created: Created) -> dict[str, object]:
+        """A message resource as Twilio shows it."""
+        account, form, sid = created.account, created.form, created.sid
+        now = formatdate(created.at, usegmt=True)
+        return {
+            "sid": sid,
+            "account_sid": account,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "body": form.get("Body", ""),
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": "1",
+            "num_media": "0",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "price": None,
+            "api_version": "2010-04-01",
+            "messaging_service_sid": None,
+            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+            "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"},
+        }
+
+    async def _list(self, request: Request) -> JSONResponse:
+        """The messages sent To (and From) the numbers asked, newest first, one page of PageSize."""
+        self.lists += 1
+        to, sender = request.query_params.get("To"), request.query_params.get("From")
+        size = int(request.query_params.get("PageSize", "50"))
+        chosen = [
+            c
+            for c in reversed(self.sent)
+            if (to is None or c.form.get("To") == to) and (sender is None or c.form.get("From") == sender)
+        ][:size]
+        uri = request.url.path
         return JSONResponse(
             {
-                "sid": sid,
-                "account_sid": account,
-                "to": form.get("To"),
-                "from": form.get("From"),
-                "body": form.get("Body", ""),
-                "status": "queued",
-                "direction": "outbound-api",
-                "num_segments": "1",
-                "num_media": "0",
-                "date_created": now,
-                "date_updated": now,
-                "date_sent": None,
-                "error_code": None,
-                "error_message": None,
-                "price": None,
-                "api_version": "2010-04-01",
-                "messaging_service_sid": None,
-                "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
-                "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"},
-            },
-            status_code=201,
+                "messages": [self._message(c) for c in chosen],
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "start": 0,
+                "end": len(chosen),
+                "uri": uri,
+            }
         )
 
     def start(self) -> None:
@@ -145,11 +195,13 @@ class FakeTwilio:
         app = Starlette(
             routes=[
                 Route("/2010-04-01/Accounts/{account}/Messages.json", self._create, methods=["POST"]),
+                Route("/2010-04-01/Accounts/{account}/Messages.json", self._list, methods=["GET"]),
                 Route(media_path, self._media, methods=["GET"]),
                 Route("/storage/{media}", self._storage, methods=["GET"]),
             ]
         )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle wait (~40 ms) on kept-alive requests
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
@@ -178,6 +230,11 @@ class FakeTwilio:
         self.media.clear()
         self.media_fetches.clear()
         self.storage_delay = 0.0
+        self.create_delay = 0.0
+        self.take_hung_up_every = 1
+        self.in_flight.clear()
+        self.hung_up.clear()
+        self.lists = 0
 
     @property
     def sent(self) -> list[Created]:
