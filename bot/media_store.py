@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat
 import tempfile
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import replace
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bot.media_types import EXTENSIONS, SNIFF_BYTES, normalised_type, sniff, types_agree, undeclared
+from bot.private_directory import ensure_private_directory
 from bot.settings import Settings
 from flows.turn import TOO_LARGE, UNAVAILABLE, WRONG_TYPE, Media
 from storage.urls import sqlite_path
@@ -126,11 +126,7 @@ class MediaStore:
         return _Writer(self)
 
     def _ensure_directory(self) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        mode = stat.S_IMODE(self.directory.stat().st_mode)
-        if mode & 0o077:
-            log.info("media directory narrowed to 0700 (was %o)", mode)
-            os.chmod(self.directory, 0o700)
+        ensure_private_directory(self.directory, "media")
 
 
 class _Writer:

@@ -13,13 +13,13 @@ import json
 import logging
 import os
 import re
-import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.private_directory import ensure_private_directory
 from bot.settings import Settings
 from storage.urls import sqlite_path
 
@@ -106,11 +106,7 @@ class Spool:
         self._sync_directory()
 
     def _ensure_directory(self) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        mode = stat.S_IMODE(self.directory.stat().st_mode)
-        if mode & 0o077:
-            log.info("spool directory narrowed to 0700 (was %o)", mode)
-            os.chmod(self.directory, 0o700)
+        ensure_private_directory(self.directory, "spool")
 
     def _sync_directory(self) -> None:
         descriptor = os.open(self.directory, os.O_RDONLY)
