@@ -194,6 +194,11 @@ def claim_status_flow() -> Flow:
 # -- a cadre's decision on a pending death report -----------------------------------------------------------------
 
 
+def _actor(ctx: Context) -> Actor:
+    """The staff member deciding in the chat, as the audit records them."""
+    return Actor(person_id=ctx.staff.person_id if ctx.staff else None, contact_id=ctx.contact.id)
+
+
 def _reporter_notice(language: str, claim: Claim, covered: str | None) -> str:
     t = Translator(language)
     if claim.match != CONFIRMED:
@@ -210,7 +215,7 @@ async def _decide(ctx: Context) -> Outcome:
         return Outcome(texts=[ctx.t("claims.decide.kept", reference=reference)], then="menu")
     if not _may_decide(ctx, claim):
         return Outcome(texts=[ctx.t("claims.decide.not_pending", reference=reference)], then="menu")
-    actor = Actor(person_id=ctx.staff.person_id if ctx.staff else None, contact_id=ctx.contact.id)
+    actor = _actor(ctx)
     try:
         if choice == CONFIRM:
             decision: Decision = await confirm_death_report(ctx.session, reference, actor=actor)
@@ -280,7 +285,7 @@ async def _record(ctx: Context) -> Outcome:
         return Outcome(texts=[ctx.t("claims.outcome.kept", reference=reference)], then="menu")
     if not _may_record_outcome(ctx, claim):
         return Outcome(texts=[ctx.t("claims.decide.not_pending", reference=reference)], then="menu")
-    actor = Actor(person_id=ctx.staff.person_id if ctx.staff else None, contact_id=ctx.contact.id)
+    actor = _actor(ctx)
     decision = await record_outcome(ctx.session, reference, str(outcome), actor=actor, on=ctx.today(claim.village_code))
     if decision.notify_contact_id is not None:
         await claims.notify_contact(

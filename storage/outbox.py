@@ -97,7 +97,9 @@ async def replies_sent(session: AsyncSession, ids: Sequence[int]) -> int:
     if not ids:
         return 0
     result = await session.execute(
-        delete(OutboundMessage).where(OutboundMessage.id.in_(list(ids)), OutboundMessage.kind == REPLY)
+        delete(OutboundMessage)
+        .where(OutboundMessage.id.in_(list(ids)), OutboundMessage.kind == REPLY)
+        .execution_options(synchronize_session=False)  # the rows are not loaded: no session to synchronise
     )
     assert isinstance(result, CursorResult)
     return result.rowcount
